@@ -1,0 +1,66 @@
+# One entry point for developers and CI alike: every workflow job calls these targets.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENVS := .venvs
+PORT ?= 8080
+MODEL_DIR ?= models
+ESTIMATOR ?= logistic_regression
+UV_VERSION := 0.13.9
+# The gates and the gateway are the product; onnxruntime must not phone home.
+export ORT_DISABLE_TELEMETRY := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+LOCK_FLAGS := --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 --no-header --quiet
+
+.PHONY: help test lint pytest model gates inspect serve lock graphviz clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+# A venv per lock file; rebuilt from scratch when its lock changes, so it holds
+# exactly what the lock says and nothing left over from an older lock.
+$(VENVS)/%/.installed: %.lock
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "Python 3.11 is required, found " + sys.version.split()[0])'
+	rm -rf $(VENVS)/$*
+	$(PYTHON) -m venv $(VENVS)/$*
+	$(VENVS)/$*/bin/python -m pip install --quiet --require-hashes --no-deps -r $<
+	touch $@
+
+graphviz: ## install graphviz (dot) when it is missing
+	@command -v dot >/dev/null || { \
+	  echo "installing graphviz (needed for graph pictures)"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends graphviz >/dev/null; }
+
+lint: $(VENVS)/dev/.installed ## flake8 over all Python code
+	$(VENVS)/dev/bin/flake8 export gateway tests
+
+pytest: $(VENVS)/dev/.installed graphviz
+	$(VENVS)/dev/bin/python -m pytest $(PYTEST_ARGS)
+
+test: lint pytest ## install the dev lock, lint, run every test
+
+model: $(VENVS)/train/.installed ## train, export, run the parity and accuracy gates, write the model card
+	$(VENVS)/train/bin/python -m export build --estimator $(ESTIMATOR) --out $(MODEL_DIR)
+
+gates: $(VENVS)/train/.installed ## run the parity and accuracy gates against the committed model
+	$(VENVS)/train/bin/python -m export gates --model $(MODEL_DIR)/iris.onnx --card $(MODEL_DIR)/iris.json
+
+inspect: $(VENVS)/train/.installed graphviz ## print the ONNX graph and draw it to models/iris.svg
+	$(VENVS)/train/bin/python -m export inspect $(MODEL_DIR)/iris.onnx --format svg --output $(MODEL_DIR)/iris.svg
+
+$(VENVS)/uv/bin/uv:
+	$(PYTHON) -m venv $(VENVS)/uv
+	$(VENVS)/uv/bin/python -m pip install --quiet uv==$(UV_VERSION)
+
+lock: $(VENVS)/uv/bin/uv ## regenerate the hash-pinned lock files from pyproject.toml
+	$(VENVS)/uv/bin/uv pip compile pyproject.toml --group serve $(LOCK_FLAGS) -o serve.lock
+	$(VENVS)/uv/bin/uv pip compile pyproject.toml --group train -c serve.lock $(LOCK_FLAGS) -o train.lock
+	$(VENVS)/uv/bin/uv pip compile pyproject.toml --group dev -c serve.lock -c train.lock $(LOCK_FLAGS) -o dev.lock
+	$(VENVS)/uv/bin/uv pip compile pyproject.toml --group checkov $(LOCK_FLAGS) -o checkov.lock
+
+clean: ## remove the venvs and caches
+	rm -rf $(VENVS) .pytest_cache

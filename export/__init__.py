@@ -1,0 +1,1 @@
+"""Train the Iris classifier, export it to ONNX, and prove the export with gates."""

@@ -1,0 +1,89 @@
+"""The model card: everything a reviewer or the gateway needs to know about iris.onnx.
+
+It holds no timestamps or host details, so the same lock and code give the same bytes.
+"""
+import json
+import platform
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any, Final
+
+import onnx
+
+from export.contract import INPUT_NAME, LABEL_NAME, MODEL_NAME, PROBABILITIES_NAME
+from export.gates import AccuracyResult, ParityResult
+from export.train import SEED, TEST_SIZE, TrainedModel
+
+CARD_SCHEMA_VERSION: Final = 1
+RECORDED_PACKAGES: Final = ("scikit-learn", "skl2onnx", "onnx", "onnxruntime", "numpy")
+
+
+def package_versions() -> dict[str, str]:
+    versions = {name: version(name) for name in RECORDED_PACKAGES}
+    # major.minor only: a patch release of CPython does not change the model.
+    versions["python"] = ".".join(platform.python_version_tuple()[:2])
+    return versions
+
+
+def _decimal(values: Any) -> list[float]:
+    # The float32 training values printed as the decimals they came from
+    # (7.7, not 7.699999809265137); float32() of either is the same number.
+    return [round(float(value), 6) for value in values]
+
+
+def build_card(
+    trained: TrainedModel,
+    model: onnx.ModelProto,
+    sha256: str,
+    model_version: str,
+    parity: ParityResult,
+    accuracy: AccuracyResult,
+) -> dict[str, Any]:
+    data = trained.data
+    return {
+        "schema_version": CARD_SCHEMA_VERSION,
+        "name": MODEL_NAME,
+        "version": model_version,
+        "estimator": {"name": trained.name, "class": type(trained.estimator).__name__, "params": trained.params},
+        "features": data.feature_names,
+        "classes": data.class_names,
+        "feature_range": {
+            "min": _decimal(data.x_train.min(axis=0)),
+            "max": _decimal(data.x_train.max(axis=0)),
+        },
+        "tensors": {
+            "input": {"name": INPUT_NAME, "datatype": "FP32", "shape": [-1, len(data.feature_names)]},
+            "outputs": [
+                {"name": LABEL_NAME, "datatype": "INT64", "shape": [-1]},
+                {"name": PROBABILITIES_NAME, "datatype": "FP32", "shape": [-1, len(data.class_names)]},
+            ],
+        },
+        "onnx": {
+            "sha256": sha256,
+            "ir_version": model.ir_version,
+            "opsets": {entry.domain or "ai.onnx": entry.version for entry in model.opset_import},
+            "producer": f"{model.producer_name} {model.producer_version}",
+        },
+        "versions": package_versions(),
+        "split": {
+            "dataset": "sklearn.datasets.load_iris",
+            "test_size": TEST_SIZE,
+            "random_state": SEED,
+            "train_rows": len(data.y_train),
+            "test_rows": len(data.y_test),
+        },
+        "metrics": {"accuracy": accuracy.accuracy, "accuracy_measured_on": "onnxruntime, test split"},
+        "gates": {"parity": parity.to_dict(), "accuracy": accuracy.to_dict()},
+    }
+
+
+def dumps(card: dict[str, Any]) -> bytes:
+    return (json.dumps(card, indent=2, sort_keys=True) + "\n").encode()
+
+
+def read_card(path: Path) -> dict[str, Any] | None:
+    """The card as committed, or None where there is none yet."""
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        return None

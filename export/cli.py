@@ -1,0 +1,88 @@
+"""`python -m export`: parse arguments, call the pipeline, map results to exit codes."""
+import argparse
+import sys
+from pathlib import Path
+from typing import Final, Sequence
+
+from export import inspect as graph
+from export.contract import CARD_FILENAME, ONNX_FILENAME
+from export.gates import ACCURACY_MARGIN, ACCURACY_THRESHOLD, PROBABILITY_ATOL
+from export.pipeline import GateOptions, GateOutcome, build, regate
+from export.probes import RANDOM_POINTS
+from export.report import accuracy_report, parity_report
+from export.train import ESTIMATOR_NAMES
+
+EXIT_OK: Final = 0
+EXIT_GATE_FAILED: Final = 1
+EXIT_USAGE: Final = 2  # argparse's own code for bad arguments
+EXIT_MISSING_INPUT: Final = 3
+
+
+def _gate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--threshold", type=float, default=ACCURACY_THRESHOLD, help="minimum accuracy (%(default)s)")
+    parser.add_argument(
+        "--margin", type=float, default=ACCURACY_MARGIN,
+        help="how far accuracy may fall below the committed card's figure (%(default)s)",
+    )
+    parser.add_argument(
+        "--tolerance", type=float, default=PROBABILITY_ATOL, help="max |Δp| per probability (%(default)s)"
+    )
+    parser.add_argument(
+        "--random-points", type=int, default=RANDOM_POINTS, help="seeded random points for parity (%(default)s)"
+    )
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="python -m export", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+
+    build_cmd = commands.add_parser("build", help="train, export, run both gates, write model and card")
+    build_cmd.add_argument("--estimator", choices=ESTIMATOR_NAMES, default="logistic_regression")
+    build_cmd.add_argument("--out", type=Path, default=Path("models"), help="output folder (%(default)s)")
+    build_cmd.add_argument("--model-version", default="1", help="version recorded in the card (%(default)s)")
+    _gate_arguments(build_cmd)
+
+    gates_cmd = commands.add_parser("gates", help="run both gates on an existing model against its card")
+    gates_cmd.add_argument("--model", type=Path, default=Path("models") / ONNX_FILENAME)
+    gates_cmd.add_argument("--card", type=Path, default=Path("models") / CARD_FILENAME)
+    _gate_arguments(gates_cmd)
+
+    inspect_cmd = commands.add_parser("inspect", help="print the ONNX graph; optionally draw it")
+    inspect_cmd.add_argument("model", type=Path)
+    inspect_cmd.add_argument("--format", choices=("dot", "svg", "png"), help="also write a picture")
+    inspect_cmd.add_argument("--output", type=Path, help="picture path (default: beside the model)")
+    return root
+
+
+def _options(args: argparse.Namespace) -> GateOptions:
+    return GateOptions(args.threshold, args.margin, args.tolerance, args.random_points)
+
+
+def _report(outcome: GateOutcome) -> int:
+    print(parity_report(outcome.parity))
+    print()
+    print(accuracy_report(outcome.accuracy))
+    return EXIT_OK if outcome.passed else EXIT_GATE_FAILED
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        if args.command == "build":
+            outcome = build(args.estimator, args.out, args.model_version, _options(args))
+            code = _report(outcome)
+            print(f"\nwrote {args.out / ONNX_FILENAME} and {args.out / CARD_FILENAME}" if outcome.card else
+                  "\ngates failed: nothing written", file=sys.stderr)
+            return code
+        if args.command == "gates":
+            return _report(regate(args.model, args.card, _options(args)))
+        model, payload = graph.load(args.model)
+        print(graph.summary(model, payload))
+        if args.format:
+            output = args.output or args.model.with_suffix(f".{args.format}")
+            graph.write_picture(model, output, args.format)
+            print(f"\npicture written to {output}", file=sys.stderr)
+        return EXIT_OK
+    except FileNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_MISSING_INPUT

@@ -1,0 +1,55 @@
+import hashlib
+import json
+import re
+
+import pytest
+
+from export.cli import main
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("model")
+    assert main(["build", "--out", str(out), "--random-points", "2000"]) == 0
+    return out
+
+
+def test_card_describes_the_file_beside_it(built):
+    card = json.loads((built / "iris.json").read_text())
+    assert card["onnx"]["sha256"] == hashlib.sha256((built / "iris.onnx").read_bytes()).hexdigest()
+    assert card["name"] == "iris"
+    assert card["classes"] == ["setosa", "versicolor", "virginica"]
+    assert card["tensors"]["input"] == {"name": "input", "datatype": "FP32", "shape": [-1, 4]}
+    assert card["onnx"]["opsets"]["ai.onnx"] == 22
+    assert set(card["versions"]) >= {"scikit-learn", "skl2onnx", "onnx", "onnxruntime", "numpy", "python"}
+    assert card["split"] == {
+        "dataset": "sklearn.datasets.load_iris", "test_size": 0.2, "random_state": 42,
+        "train_rows": 120, "test_rows": 30,
+    }
+    assert card["gates"]["parity"]["passed"] and card["gates"]["accuracy"]["passed"]
+    assert card["metrics"]["accuracy"] == card["gates"]["accuracy"]["accuracy"]
+
+
+def test_feature_range_is_the_training_box(built, dataset):
+    card = json.loads((built / "iris.json").read_text())
+    lows, highs = card["feature_range"]["min"], card["feature_range"]["max"]
+    assert lows == pytest.approx(dataset.x_train.min(axis=0).tolist(), rel=1e-6)
+    assert highs == pytest.approx(dataset.x_train.max(axis=0).tolist(), rel=1e-6)
+
+
+def _keys(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield key
+            yield from _keys(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _keys(value)
+
+
+def test_card_holds_no_timestamps_or_hosts(built):
+    text = (built / "iris.json").read_text()
+    keys = " ".join(_keys(json.loads(text))).lower()
+    assert not re.search(r"\b(time|timestamp|date|created|built_at|host|hostname|user|path)\b", keys)
+    assert not re.search(r"\d{4}-\d{2}-\d{2}|\d{2}:\d{2}:\d{2}", text)
+    assert str(built) not in text
