@@ -56,11 +56,19 @@ $(VENVS)/uv/bin/uv:
 	$(PYTHON) -m venv $(VENVS)/uv
 	$(VENVS)/uv/bin/python -m pip install --quiet uv==$(UV_VERSION)
 
+# Compile into a copy (uv prefers the pins already in its output file) and replace
+# a lock only when it changed, so an unchanged lock does not rebuild its venv.
+define compile_lock
+	cp $(1) $(1).new 2>/dev/null || true
+	$(VENVS)/uv/bin/uv pip compile pyproject.toml --group $(2) $(3) $(LOCK_FLAGS) -o $(1).new
+	if cmp -s $(1) $(1).new; then rm $(1).new; else mv $(1).new $(1); echo "updated $(1)"; fi
+endef
+
 lock: $(VENVS)/uv/bin/uv ## regenerate the hash-pinned lock files from pyproject.toml
-	$(VENVS)/uv/bin/uv pip compile pyproject.toml --group serve $(LOCK_FLAGS) -o serve.lock
-	$(VENVS)/uv/bin/uv pip compile pyproject.toml --group train -c serve.lock $(LOCK_FLAGS) -o train.lock
-	$(VENVS)/uv/bin/uv pip compile pyproject.toml --group dev -c serve.lock -c train.lock $(LOCK_FLAGS) -o dev.lock
-	$(VENVS)/uv/bin/uv pip compile pyproject.toml --group checkov $(LOCK_FLAGS) -o checkov.lock
+	$(call compile_lock,serve.lock,serve,)
+	$(call compile_lock,train.lock,train,-c serve.lock)
+	$(call compile_lock,dev.lock,dev,-c serve.lock -c train.lock)
+	$(call compile_lock,checkov.lock,checkov,)
 
 clean: ## remove the venvs and caches
 	rm -rf $(VENVS) .pytest_cache

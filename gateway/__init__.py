@@ -1,0 +1,1 @@
+"""Serve the ONNX Iris model with onnxruntime behind Starlette on uvicorn."""

@@ -1,0 +1,76 @@
+"""`python -m gateway`: settings from the environment, then uvicorn."""
+import logging
+import os
+import shutil
+import signal
+import sys
+from typing import Final
+
+import uvicorn
+
+from gateway import logs
+from gateway.app import create_app
+from gateway.settings import Settings, SettingsError, from_env
+
+EXIT_OK: Final = 0
+EXIT_BAD_SETTINGS: Final = 2
+EXIT_START_FAILED: Final = 3
+FACTORY: Final = "gateway.app:create_app_from_environment"
+
+logger = logging.getLogger("gateway")
+
+
+def uvicorn_config(settings: Settings) -> uvicorn.Config:
+    # Several workers need an import string (each worker builds its own app);
+    # one worker gets the app object itself.
+    app = FACTORY if settings.workers > 1 else create_app(settings)
+    return uvicorn.Config(
+        app,
+        factory=settings.workers > 1,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+        log_config=logs.logging_config(settings),
+        access_log=False,
+        server_header=False,
+        # Nothing here reads the client address, so uvicorn's X-Forwarded-For
+        # rewriting would be work for nothing on every request.
+        proxy_headers=False,
+        timeout_graceful_shutdown=settings.shutdown_seconds,
+        # An ALB keeps idle connections for 60 s; the server must keep them longer,
+        # or it closes one just as the balancer sends a request on it (a 502).
+        timeout_keep_alive=65,
+    )
+
+
+def prepare_multiprocess_metrics(settings: Settings) -> None:
+    directory = settings.temp_dir / "prometheus"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    # prometheus-client reads this in every worker at import; workers inherit it.
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+
+
+def main() -> int:
+    try:
+        settings = from_env(os.environ)
+    except SettingsError as error:
+        print(f"gateway: {error}", file=sys.stderr)
+        return EXIT_BAD_SETTINGS
+    logs.configure(settings)
+    if settings.workers > 1:
+        prepare_multiprocess_metrics(settings)
+    server = uvicorn.Server(uvicorn_config(settings))
+    # uvicorn re-raises the SIGTERM it handled once it has shut down, which would
+    # turn a clean, drained shutdown into death by signal (exit 143). Ignoring it
+    # here, where uvicorn restores handlers to, keeps the exit code 0.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    server.run()
+    return EXIT_OK if server.started else EXIT_START_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

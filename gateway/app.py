@@ -1,0 +1,85 @@
+"""The application factory: routes, lifespan, and the one place errors become responses."""
+import asyncio
+import logging
+import os
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from gateway.access import AccessLog
+from gateway.errors import GatewayError, error_body
+from gateway.lifecycle import install_drain_on_sigterm
+from gateway.metrics import Metrics
+from gateway.front import INTERNAL_ERROR, Front
+from gateway.routes import routes
+from gateway.service import Service
+from gateway.logs import ACCESS_LOGGER
+from gateway.settings import Settings, from_env
+
+logger = logging.getLogger("gateway.app")
+
+
+async def gateway_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, GatewayError)
+    return Response(error_body(exc.message), status_code=exc.status, media_type="application/json")
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own 404 and 405, in the gateway's error shape."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        message = f"no route for {request.method} {request.url.path}"
+    elif exc.status_code == 405:
+        message = f"method {request.method} is not allowed on {request.url.path}"
+    else:
+        message = str(exc.detail)
+    return Response(error_body(message), exc.status_code, exc.headers, media_type="application/json")
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    """Any other exception: a generic body; the traceback is logged by the front door."""
+    return Response(error_body(INTERNAL_ERROR), 500, media_type="application/json")
+
+
+def create_app(settings: Settings | None = None) -> Front:
+    """Build the app; nothing is loaded until the lifespan starts."""
+    settings = settings or Settings()
+    service = Service(settings, Metrics(multiprocess_mode=settings.workers > 1))
+    access_log = (
+        AccessLog(logging.getLogger(ACCESS_LOGGER), json_lines=settings.log_format == "json")
+        if settings.access_log
+        else None
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        service.start()
+        restore_signals = install_drain_on_sigterm(service.lifecycle, settings.drain_seconds)
+        flusher = asyncio.create_task(access_log.flush_periodically()) if access_log else None
+        logger.info("ready: serving %s on %s:%d", settings.model_path, settings.host, settings.port)
+        yield
+        if flusher is not None:
+            flusher.cancel()
+            await asyncio.gather(flusher, return_exceptions=True)
+        if restore_signals is not None:
+            restore_signals()
+
+    route_list = routes(service)
+    app = Starlette(
+        routes=route_list,
+        lifespan=lifespan,
+        exception_handlers={GatewayError: gateway_error, HTTPException: http_error, Exception: server_error},
+    )
+    # /predict/ is not /predict: a redirect would turn a client's mistake into a second request.
+    app.router.redirect_slashes = False
+    app.state.service = service
+    return Front(app, route_list, service.metrics, access_log, settings.max_body_bytes)
+
+
+def create_app_from_environment() -> Front:
+    """ASGI factory for `uvicorn --factory gateway.app:create_app_from_environment`."""
+    return create_app(from_env(os.environ))

@@ -1,0 +1,37 @@
+"""The model card as the gateway needs it: identity, classes and the training range."""
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    name: str
+    version: str
+    sha256: str
+    features: tuple[str, ...]
+    classes: tuple[str, ...]
+    feature_min: np.ndarray
+    feature_max: np.ndarray
+    document: dict[str, Any]
+    """The card as written by the export stage, served as is to humans."""
+
+    @classmethod
+    def load(cls, path: Path) -> "ModelCard":
+        document = json.loads(path.read_text())
+        try:
+            return cls(
+                name=str(document["name"]),
+                version=str(document["version"]),
+                sha256=str(document["onnx"]["sha256"]),
+                features=tuple(document["features"]),
+                classes=tuple(document["classes"]),
+                feature_min=np.asarray(document["feature_range"]["min"], dtype=np.float32),
+                feature_max=np.asarray(document["feature_range"]["max"], dtype=np.float32),
+                document=document,
+            )
+        except (KeyError, TypeError) as error:
+            raise ValueError(f"model card {path} lacks {error}") from None

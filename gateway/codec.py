@@ -1,0 +1,144 @@
+"""JSON payloads of the original contract <-> numpy. Pure functions: no HTTP, no model.
+
+The fast path leans on numpy to validate in bulk; only a request already known to
+be bad is walked element by element, to say exactly what is wrong with it.
+"""
+from dataclasses import dataclass
+from typing import Any, Final, Sequence
+
+import numpy as np
+import orjson
+
+from gateway.errors import BadRequest
+
+_NUMERIC_KINDS: Final = frozenset("iuf")
+_FLOAT32_MAX: Final = float(np.finfo(np.float32).max)
+EXAMPLE: Final = '{"features": [5.1, 3.5, 1.4, 0.2]}'
+
+
+@dataclass(frozen=True)
+class PredictRequest:
+    rows: np.ndarray
+    """float32, C-contiguous, shape (n, n_features), every value finite."""
+    single: bool
+    """True for {"features": [...]}, answered with the singular shape."""
+
+
+def json_kind(value: Any) -> str:
+    """What a decoded JSON value is, in JSON's words."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
+
+
+def parse_json(body: bytes) -> Any:
+    if not body.strip():
+        raise BadRequest(f"request body is empty; send a JSON object such as {EXAMPLE}")
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        raise BadRequest(f"request body is not valid JSON: {error}") from None
+
+
+def _explain(rows: Sequence[Any], n_features: int, field: str, single: bool) -> str:
+    """Find the first bad element of rows that numpy refused, and say what it is."""
+    for index, row in enumerate(rows):
+        where = f'"{field}"' if single else f'"{field}" row {index}'
+        if not isinstance(row, list):
+            return f"{where} must be a list of {n_features} numbers, got {json_kind(row)}"
+        if len(row) != n_features:
+            return f"{where} must hold {n_features} numbers, got {len(row)}"
+        for position, value in enumerate(row):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                return f"{where} position {position} must be a number, got {json_kind(value)}"
+            if not abs(value) <= _FLOAT32_MAX:
+                return f"{where} position {position} is {value}, outside the float32 range (±3.4e38)"
+    return f'"{field}" must hold only finite numbers'
+
+
+def _plain_row(value: Any, n_features: int) -> bool:
+    """True when value is a list of n_features finite float32-range numbers (not booleans).
+
+    Checked in Python because for a single row that is cheaper than numpy's set-up."""
+    if type(value) is not list or len(value) != n_features:
+        return False
+    for item in value:
+        kind = type(item)
+        if (kind is not float and kind is not int) or not -_FLOAT32_MAX <= item <= _FLOAT32_MAX:
+            return False
+    return True
+
+
+def to_rows(value: Any, n_features: int, max_rows: int, field: str, single: bool) -> np.ndarray:
+    """A JSON row (single) or list of rows as a float32 matrix, or BadRequest saying why not."""
+    if single and _plain_row(value, n_features):
+        return np.array([value], dtype=np.float32)
+    if not isinstance(value, list):
+        shape = f"a list of {n_features} numbers" if single else "a list of rows"
+        raise BadRequest(f'"{field}" must be {shape}, got {json_kind(value)}')
+    rows = [value] if single else value
+    if not rows:
+        raise BadRequest(f'"{field}" must hold at least one row')
+    if len(rows) > max_rows:
+        raise BadRequest(f'"{field}" holds {len(rows)} rows; the limit is {max_rows}')
+    try:
+        matrix = np.array(rows)
+    except (ValueError, OverflowError):
+        raise BadRequest(_explain(rows, n_features, field, single)) from None
+    if matrix.dtype.kind not in _NUMERIC_KINDS or matrix.shape != (len(rows), n_features):
+        raise BadRequest(_explain(rows, n_features, field, single))
+    with np.errstate(over="ignore"):
+        matrix = matrix.astype(np.float32)
+    if not np.isfinite(matrix).all():
+        raise BadRequest(_explain(rows, n_features, field, single))
+    return matrix
+
+
+def _has_boolean(rows: list[Any]) -> bool:
+    return any(isinstance(v, bool) for row in rows if isinstance(row, list) for v in row)
+
+
+def decode_predict(body: bytes, n_features: int, max_rows: int) -> PredictRequest:
+    document = parse_json(body)
+    if not isinstance(document, dict):
+        raise BadRequest(f"request body must be a JSON object such as {EXAMPLE}, got {json_kind(document)}")
+    has_features, has_instances = "features" in document, "instances" in document
+    if has_features and has_instances:
+        raise BadRequest('send either "features" (one row) or "instances" (many rows), not both')
+    if not (has_features or has_instances):
+        raise BadRequest(f'request body must have "features" (one row) or "instances" (a list of rows): {EXAMPLE}')
+    field = "features" if has_features else "instances"
+    single = has_features
+    rows = to_rows(document[field], n_features, max_rows, field, single)
+    # numpy quietly turns JSON booleans into 1 and 0; they are a client error here.
+    # Scanning the raw bytes first keeps the element walk off the common path.
+    if b"true" in body or b"false" in body:
+        given = [document[field]] if single else document[field]
+        if _has_boolean(given):
+            raise BadRequest(_explain(given, n_features, field, single))
+    return PredictRequest(rows, single)
+
+
+def encode_predict(labels: np.ndarray, probabilities: np.ndarray, classes: Sequence[str], single: bool) -> bytes:
+    if single:
+        label = int(labels[0])
+        return orjson.dumps(
+            {"prediction": label, "class_name": classes[label], "probabilities": probabilities[0]},
+            option=orjson.OPT_SERIALIZE_NUMPY,
+        )
+    return orjson.dumps(
+        {
+            "predictions": labels,
+            "class_names": [classes[label] for label in labels.tolist()],
+            "probabilities": probabilities,
+        },
+        option=orjson.OPT_SERIALIZE_NUMPY,
+    )

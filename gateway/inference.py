@@ -1,0 +1,86 @@
+"""The ONNX session behind a small class: the routes never see onnxruntime."""
+import hashlib
+import logging
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import onnxruntime as ort
+
+from gateway.card import ModelCard
+from gateway.settings import Settings
+
+INPUT_NAME: Final = "input"
+OUTPUT_NAMES: Final = ["label", "probabilities"]
+
+logger = logging.getLogger("gateway.inference")
+
+
+@dataclass(frozen=True)
+class Prediction:
+    labels: np.ndarray
+    """int64, one per row."""
+    probabilities: np.ndarray
+    """float32, one row of class probabilities per input row."""
+
+
+class ModelError(RuntimeError):
+    """The model file or card cannot be served; raised at start-up only."""
+
+
+class Model:
+    def __init__(self, session: ort.InferenceSession, card: ModelCard) -> None:
+        self._session = session
+        # The session's C++ run, without the Python wrapper's per-call checks of
+        # input names and types: the codecs guarantee both, and the signature is
+        # checked once at load. This halves onnxruntime's cost for one row.
+        self._run = session._sess.run
+        self.card = card
+        self.n_features = len(card.features)
+        self._low = card.feature_min.tolist()
+        self._high = card.feature_max.tolist()
+
+    @classmethod
+    def load(cls, settings: Settings) -> "Model":
+        card = ModelCard.load(settings.card_path)
+        payload = settings.model_path.read_bytes()
+        digest = hashlib.sha256(payload).hexdigest()
+        if digest != card.sha256:
+            raise ModelError(f"{settings.model_path} has sha256 {digest}, but its card says {card.sha256}")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = settings.intra_op_threads
+        options.inter_op_num_threads = 1
+        # Spinning burns a core waiting for work that, for one small model, never overlaps.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.log_severity_level = 3
+        session = ort.InferenceSession(payload, options, providers=["CPUExecutionProvider"])
+        model = cls(session, card)
+        model._check_signature()
+        return model
+
+    def _check_signature(self) -> None:
+        inputs = [(i.name, i.type, i.shape[1:]) for i in self._session.get_inputs()]
+        outputs = [o.name for o in self._session.get_outputs()]
+        if inputs != [(INPUT_NAME, "tensor(float)", [self.n_features])] or outputs != list(OUTPUT_NAMES):
+            raise ModelError(f"model signature {inputs} -> {outputs} is not the one the gateway serves")
+
+    def predict(self, rows: np.ndarray) -> Prediction:
+        """rows: float32, C-contiguous, shape (n, n_features), finite."""
+        labels, probabilities = self._run(OUTPUT_NAMES, {INPUT_NAME: rows}, None)
+        return Prediction(labels, probabilities)
+
+    def warm_up(self) -> None:
+        """One inference through the real path, so the first client does not pay for lazy set-up."""
+        middle = ((self.card.feature_min + self.card.feature_max) / 2).reshape(1, -1).astype(np.float32)
+        prediction = self.predict(middle)
+        if prediction.labels.shape != (1,) or prediction.probabilities.shape != (1, len(self.card.classes)):
+            raise ModelError(f"warm-up returned shapes {prediction.labels.shape}, {prediction.probabilities.shape}")
+        logger.info("model %s version %s warmed up", self.card.name, self.card.version)
+
+    def out_of_range(self, rows: np.ndarray) -> int:
+        """Rows with any feature outside the training range: a cheap drift signal."""
+        if len(rows) == 1:  # plain Python is cheaper than five numpy calls for one row
+            row = rows[0].tolist()
+            return int(any(not low <= value <= high for value, low, high in zip(row, self._low, self._high)))
+        outside = (rows < self.card.feature_min) | (rows > self.card.feature_max)
+        return int(np.count_nonzero(outside.any(axis=1)))

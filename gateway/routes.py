@@ -1,0 +1,82 @@
+"""The HTTP routes. /predict speaks ASGI directly (it is the hot path); the rest
+are ordinary Starlette endpoints."""
+from typing import Final, Iterable
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import Scope
+
+from gateway import openapi
+from gateway.asgi import JSON, header
+from gateway.codec import decode_predict, encode_predict
+from gateway.front import HotEndpoint
+from gateway.errors import UnsupportedMediaType
+from gateway.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from gateway.service import Service
+
+PREDICT_PATH: Final = "/predict"
+HEALTH_PATH: Final = "/health"
+LIVE_PATH: Final = "/live"
+METRICS_PATH: Final = "/metrics"
+MODEL_PATH: Final = "/model"
+OPENAPI_PATH: Final = "/openapi.json"
+
+
+def require_json(scope: Scope) -> None:
+    content_type = header(scope, b"content-type")
+    media_type = (content_type or b"").split(b";", 1)[0].strip().lower()
+    if media_type != JSON and not (media_type.startswith(b"application/") and media_type.endswith(b"+json")):
+        shown = content_type.decode("latin-1") if content_type else "none"
+        raise UnsupportedMediaType(f"Content-Type must be application/json, got {shown}")
+
+
+class PredictEndpoint(HotEndpoint):
+    """POST /predict: the original service's contract, plus batches."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+
+    def handle(self, scope: Scope, body: bytes) -> tuple[bytes, bytes, Iterable[tuple[bytes, bytes]]]:
+        service = self.service
+        model = service.model
+        require_json(scope)
+        request = decode_predict(body, model.n_features, service.settings.max_batch_rows)
+        prediction = model.predict(request.rows)
+        service.metrics.observe_predictions(prediction.labels, model.out_of_range(request.rows))
+        payload = encode_predict(prediction.labels, prediction.probabilities, model.card.classes, request.single)
+        return JSON, payload, service.model_headers
+
+
+def routes(service: Service) -> list[Route]:
+    async def health(request: Request) -> Response:
+        """Readiness, for the load balancer: 200 only while serving is wanted."""
+        phase = service.lifecycle.phase.value
+        if service.lifecycle.ready:
+            return JSONResponse({"status": phase})
+        return JSONResponse({"error": f"not ready: {phase}", "status": phase}, status_code=503)
+
+    async def live(request: Request) -> Response:
+        return JSONResponse({"status": "alive"})
+
+    async def metrics(request: Request) -> Response:
+        return Response(service.metrics.exposition(), media_type=METRICS_CONTENT_TYPE)
+
+    async def model_card(request: Request) -> Response:
+        return Response(orjson.dumps(service.model.card.document), media_type="application/json")
+
+    document = orjson.dumps(openapi.document())
+
+    async def openapi_json(request: Request) -> Response:
+        return Response(document, media_type="application/json")
+
+    # /predict first: the router tries routes in order.
+    return [
+        Route(PREDICT_PATH, PredictEndpoint(service), methods=["POST"], name="predict"),
+        Route(HEALTH_PATH, health, methods=["GET"], name="health"),
+        Route(LIVE_PATH, live, methods=["GET"], name="live"),
+        Route(METRICS_PATH, metrics, methods=["GET"], name="metrics"),
+        Route(MODEL_PATH, model_card, methods=["GET"], name="model"),
+        Route(OPENAPI_PATH, openapi_json, methods=["GET"], name="openapi"),
+    ]

@@ -1,0 +1,99 @@
+"""The gateway's only configuration: one frozen object built from an environment mapping.
+
+Nothing else in the gateway reads os.environ; `from_env(os.environ)` is called once,
+at the edge (`python -m gateway` or the ASGI factory).
+"""
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Callable, Final, Literal, Mapping, get_args
+
+PREFIX: Final = "GATEWAY_"
+
+LogLevel = Literal["debug", "info", "warning", "error"]
+LogFormat = Literal["plain", "json"]
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    model_path: Path = field(default=Path("models/iris.onnx"), metadata={"help": "the ONNX model to serve"})
+    card_path: Path = field(default=Path("models/iris.json"), metadata={"help": "the model card beside it"})
+    host: str = field(default="127.0.0.1", metadata={"help": "address to bind (0.0.0.0 in the image)"})
+    port: int = field(default=8080, metadata={"help": "port to bind", "min": 1, "max": 65535})
+    workers: int = field(
+        default=1, metadata={"help": "uvicorn worker processes; in the cloud scale by tasks", "min": 1, "max": 64}
+    )
+    intra_op_threads: int = field(
+        default=1, metadata={"help": "onnxruntime threads per inference", "min": 1, "max": 64}
+    )
+    max_body_bytes: int = field(
+        default=1_048_576, metadata={"help": "largest request body accepted (413 beyond)", "min": 64}
+    )
+    max_batch_rows: int = field(default=10_000, metadata={"help": "most rows in one request", "min": 1})
+    drain_seconds: float = field(
+        default=5.0,
+        metadata={"help": "after SIGTERM: seconds /health answers 503 while requests are still served", "min": 0},
+    )
+    shutdown_seconds: float = field(
+        default=10.0, metadata={"help": "after draining: most seconds to finish requests in flight", "min": 0}
+    )
+    log_level: LogLevel = field(default="info", metadata={"help": "log level"})
+    log_format: LogFormat = field(default="plain", metadata={"help": "plain text or one JSON object per line"})
+    access_log: bool = field(default=True, metadata={"help": "one log line per request"})
+    temp_dir: Path = field(
+        default=Path("/tmp/gateway"),
+        metadata={"help": "writable folder (prometheus multiprocess files when workers > 1)"},
+    )
+
+    @property
+    def env_names(self) -> dict[str, str]:
+        return {f.name: PREFIX + f.name.upper() for f in fields(self)}
+
+
+def _parse_bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("expected true or false")
+
+
+def _parser(annotation: Any) -> Callable[[str], Any]:
+    if annotation is bool:
+        return _parse_bool
+    choices = get_args(annotation)
+    if choices:
+        def choice(text: str) -> str:
+            if text.lower() not in choices:
+                raise ValueError(f"expected one of {', '.join(choices)}")
+            return text.lower()
+        return choice
+    return annotation
+
+
+def from_env(environ: Mapping[str, str]) -> Settings:
+    """Build settings from GATEWAY_* variables; unknown GATEWAY_* names are errors too."""
+    known = {PREFIX + f.name.upper(): f for f in fields(Settings)}
+    unknown = sorted(name for name in environ if name.startswith(PREFIX) and name not in known)
+    if unknown:
+        raise SettingsError(f"unknown setting {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    values: dict[str, Any] = {}
+    for name, spec in known.items():
+        if name not in environ:
+            continue
+        raw = environ[name]
+        try:
+            value = _parser(spec.type)(raw)
+        except ValueError as error:
+            raise SettingsError(f"{name}={raw!r} is invalid: {error}") from None
+        low, high = spec.metadata.get("min"), spec.metadata.get("max")
+        if low is not None and value < low:
+            raise SettingsError(f"{name}={raw!r} is invalid: must be at least {low}")
+        if high is not None and value > high:
+            raise SettingsError(f"{name}={raw!r} is invalid: must be at most {high}")
+        values[spec.name] = value
+    return Settings(**values)

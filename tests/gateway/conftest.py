@@ -1,0 +1,109 @@
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from gateway.app import create_app
+from gateway.settings import Settings
+
+ONE_ROW = {"features": [5.1, 3.5, 1.4, 0.2]}
+
+
+@pytest.fixture(scope="session")
+def settings(repo_root: Path) -> Settings:
+    return Settings(
+        model_path=repo_root / "models" / "iris.onnx",
+        card_path=repo_root / "models" / "iris.json",
+        max_body_bytes=64 * 1024,
+        max_batch_rows=1000,
+    )
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def make_client(settings: Settings):
+    """A client for an app built with some settings changed."""
+    clients = []
+
+    def build(**changes) -> TestClient:
+        test_client = TestClient(create_app(replace(settings, **changes)), raise_server_exceptions=False)
+        clients.append(test_client.__enter__())
+        return test_client
+
+    yield build
+    for test_client in clients:
+        test_client.__exit__(None, None, None)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class GatewayProcess:
+    """`python -m gateway` on a free loopback port, started and stopped by the test."""
+
+    def __init__(self, repo_root: Path, python: str = sys.executable, **settings: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {key: value for key, value in os.environ.items() if not key.startswith("GATEWAY_")}
+        env.update({"GATEWAY_PORT": str(self.port), "GATEWAY_HOST": "127.0.0.1", "ORT_DISABLE_TELEMETRY": "1"})
+        env.update({f"GATEWAY_{key.upper()}": value for key, value in settings.items()})
+        self.process = subprocess.Popen(
+            [python, "-m", "gateway"], cwd=repo_root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gateway exited with {self.process.returncode}: {self.output()}")
+            try:
+                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+        raise TimeoutError(f"gateway not ready after {timeout} s")
+
+    def output(self) -> str:
+        return self.process.stdout.read().decode() if self.process.poll() is not None else ""
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+
+@pytest.fixture
+def start_gateway(repo_root: Path):
+    started: list[GatewayProcess] = []
+
+    def start(python: str = sys.executable, **settings: str) -> GatewayProcess:
+        gateway = GatewayProcess(repo_root, python, **settings)
+        started.append(gateway)
+        gateway.wait_ready()
+        return gateway
+
+    yield start
+    for gateway in started:
+        gateway.stop()

@@ -1,0 +1,95 @@
+"""Every client mistake is a 4xx with {"error": "..."} naming the problem, and the
+service stays healthy after it."""
+import pytest
+
+from tests.gateway.conftest import ONE_ROW
+
+JSON = {"content-type": "application/json"}
+
+CASES = [
+    # (id, body bytes, headers, status, words the message must contain)
+    ("empty body", b"", JSON, 400, "request body is empty"),
+    ("not json", b"features=5.1,3.5", JSON, 400, "not valid JSON"),
+    ("truncated json", b'{"features": [5.1, 3.5', JSON, 400, "not valid JSON"),
+    ("json list", b"[5.1, 3.5, 1.4, 0.2]", JSON, 400, "must be a JSON object"),
+    ("missing features", b'{"feature": [5.1, 3.5, 1.4, 0.2]}', JSON, 400, 'must have "features"'),
+    ("both keys", b'{"features": [1, 2, 3, 4], "instances": [[1, 2, 3, 4]]}', JSON, 400, "not both"),
+    ("short row", b'{"features": [5.1, 3.5, 1.4]}', JSON, 400, "must hold 4 numbers, got 3"),
+    ("long row", b'{"features": [5.1, 3.5, 1.4, 0.2, 9]}', JSON, 400, "must hold 4 numbers, got 5"),
+    ("ragged rows", b'{"instances": [[1, 2, 3, 4], [1, 2]]}', JSON, 400, "row 1 must hold 4 numbers, got 2"),
+    ("string value", b'{"features": ["5.1", 3.5, 1.4, 0.2]}', JSON, 400, "position 0 must be a number, got a string"),
+    ("boolean value", b'{"features": [5.1, true, 1.4, 0.2]}', JSON, 400, "position 1 must be a number, got a boolean"),
+    ("null value", b'{"features": [5.1, 3.5, null, 0.2]}', JSON, 400, "position 2 must be a number, got null"),
+    ("nested garbage", b'{"features": [5.1, 3.5, {"x": [1]}, 0.2]}', JSON, 400, "got an object"),
+    ("features object", b'{"features": {"a": 1}}', JSON, 400, "must be a list of 4 numbers, got an object"),
+    ("deep nesting", b'{"features": ' + b"[" * 3000 + b"]" * 3000 + b"}", JSON, 400, "not valid JSON"),
+    ("invalid utf-8", b'{"features": "\xc3\x28"}', JSON, 400, "not valid JSON"),
+    ("NaN literal", b'{"features": [NaN, 3.5, 1.4, 0.2]}', JSON, 400, "not valid JSON"),
+    ("Infinity literal", b'{"features": [Infinity, 3.5, 1.4, 0.2]}', JSON, 400, "not valid JSON"),
+    ("1e999", b'{"features": [1e999, 3.5, 1.4, 0.2]}', JSON, 400, "number is infinity"),
+    ("beyond float32", b'{"features": [1e39, 3.5, 1.4, 0.2]}', JSON, 400, "outside the float32 range"),
+    ("empty features", b'{"features": []}', JSON, 400, "must hold 4 numbers, got 0"),
+    ("empty instances", b'{"instances": []}', JSON, 400, "at least one row"),
+    ("too many rows", b'{"instances": [' + b",".join([b"[1, 2, 3, 4]"] * 1001) + b"]}", JSON, 400, "the limit is 1000"),
+    ("text/plain", b'{"features": [5.1, 3.5, 1.4, 0.2]}', {"content-type": "text/plain"}, 415, "application/json"),
+    ("form", b"a=1", {"content-type": "application/x-www-form-urlencoded"}, 415, "got application/x-www-form"),
+    ("no content type", b'{"features": [5.1, 3.5, 1.4, 0.2]}', {}, 415, "got none"),
+    ("bad content-length", b"{}", {**JSON, "content-length": "x"}, 400, "Content-Length"),
+]
+
+
+@pytest.mark.parametrize(("body", "headers", "status", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_payload(client, body, headers, status, message):
+    response = client.post("/predict", content=body, headers=headers)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+    assert message in response.json()["error"]
+    assert client.get("/health").status_code == 200
+    assert client.post("/predict", json=ONE_ROW).json()["prediction"] == 0
+
+
+def test_body_over_the_limit_is_413_from_its_declared_length(client, settings):
+    body = b'{"instances": [' + b"[1.0, 2.0, 3.0, 4.0]," * 5000 + b"[1, 2, 3, 4]]}"
+    assert len(body) > settings.max_body_bytes
+    response = client.post("/predict", content=body, headers=JSON)
+    assert response.status_code == 413
+    assert f"limit of {settings.max_body_bytes} bytes" in response.json()["error"]
+
+
+def test_chunked_body_over_the_limit_is_413_while_reading(client, settings):
+    sent = []
+
+    def chunks():
+        for _ in range(1000):
+            chunk = b" " * 1024
+            sent.append(len(chunk))
+            yield chunk
+
+    response = client.post("/predict", content=chunks(), headers=JSON)
+    assert response.status_code == 413
+    assert "exceeds the limit" in response.json()["error"]
+
+
+@pytest.mark.parametrize(("method", "path", "status", "message"), [
+    ("GET", "/nope", 404, "no route for GET /nope"),
+    ("POST", "/predict/", 404, "no route for POST /predict/"),
+    ("GET", "/predict", 405, "method GET is not allowed on /predict"),
+    ("DELETE", "/health", 405, "method DELETE is not allowed on /health"),
+    ("PUT", "/predict", 405, "not allowed"),
+])
+def test_unknown_routes_and_wrong_methods(client, method, path, status, message):
+    response = client.request(method, path)
+    assert response.status_code == status
+    assert response.json() == {"error": message} or message in response.json()["error"]
+    assert client.get("/health").status_code == 200
+
+
+def test_a_fault_in_an_ordinary_route_is_a_generic_500(client):
+    def broken() -> bytes:
+        raise RuntimeError("exposition exploded")
+
+    client.app.app.state.service.metrics.exposition = broken
+    response = client.get("/metrics")
+    assert response.status_code == 500
+    assert response.json() == {"error": "internal server error"}
+    assert client.get("/health").status_code == 200

@@ -1,0 +1,107 @@
+import numpy as np
+import orjson
+import pytest
+
+from gateway.codec import decode_predict, encode_predict, json_kind, parse_json
+from gateway.errors import BadRequest
+
+
+def decode(document, max_rows=100):
+    body = document if isinstance(document, bytes) else orjson.dumps(document)
+    return decode_predict(body, 4, max_rows)
+
+
+def test_single_row_becomes_one_float32_row():
+    request = decode({"features": [5.1, 3.5, 1, 0.2]})
+    assert request.single
+    assert request.rows.dtype == np.float32 and request.rows.flags.c_contiguous
+    np.testing.assert_array_equal(request.rows, np.array([[5.1, 3.5, 1.0, 0.2]], dtype=np.float32))
+
+
+def test_instances_become_a_matrix():
+    request = decode({"instances": [[1, 2, 3, 4], [5.5, 6, 7, 8]]})
+    assert not request.single
+    assert request.rows.shape == (2, 4) and request.rows.dtype == np.float32
+
+
+def test_unknown_keys_are_ignored_as_the_original_did():
+    assert decode({"features": [1, 2, 3, 4], "model": "x", "extra": [True]}).rows.shape == (1, 4)
+
+
+def test_booleans_elsewhere_in_the_body_do_not_trip_the_row_check():
+    assert decode({"instances": [[1, 2, 3, 4]], "debug": False}).rows.shape == (1, 4)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"", "request body is empty"),
+        (b"   ", "request body is empty"),
+        (b"{", "not valid JSON"),
+        (b"[1, 2]", "must be a JSON object"),
+        (b'"text"', "got a string"),
+        ({"feature": [1, 2, 3, 4]}, 'must have "features"'),
+        ({"features": [1, 2, 3, 4], "instances": [[1, 2, 3, 4]]}, "not both"),
+        ({"features": "1,2,3,4"}, '"features" must be a list of 4 numbers, got a string'),
+        ({"features": [1, 2, 3]}, '"features" must hold 4 numbers, got 3'),
+        ({"features": [1, 2, 3, 4, 5]}, "got 5"),
+        ({"features": []}, "got 0"),
+        ({"features": [1, "2", 3, 4]}, "position 1 must be a number, got a string"),
+        ({"features": [1, 2, None, 4]}, "position 2 must be a number, got null"),
+        ({"features": [True, 2, 3, 4]}, "position 0 must be a number, got a boolean"),
+        ({"features": [1, 2, 3, {"a": 1}]}, "position 3 must be a number, got an object"),
+        ({"features": [[1, 2, 3, 4]]}, "must hold 4 numbers, got 1"),
+        ({"features": [1, 2, 3, 1e39]}, "outside the float32 range"),
+        (b'{"features": [1, 2, 3, 10000000000000000000000000000000000000000]}', "outside the float32 range"),
+        ({"instances": []}, '"instances" must hold at least one row'),
+        ({"instances": [1, 2, 3, 4]}, '"instances" row 0 must be a list of 4 numbers, got a number'),
+        ({"instances": [[1, 2, 3, 4], [1, 2, 3]]}, '"instances" row 1 must hold 4 numbers, got 3'),
+        ({"instances": [[1, 2, 3, 4], [1, 2, 3, [4]]]}, "row 1 position 3 must be a number, got a list"),
+        ({"instances": [[1, 2, 3, 4], [1, False, 3, 4]]}, "row 1 position 1 must be a number, got a boolean"),
+        ({"instances": [[True, False, True, False]]}, "row 0 position 0 must be a number, got a boolean"),
+        ({"instances": [[1, 2, 3, 4], [1, 2, 3, -1e39]]}, "row 1 position 3 is -1e+39"),
+        ({"instances": "rows"}, '"instances" must be a list of rows, got a string'),
+        (b'{"features": [NaN, 1, 2, 3]}', "not valid JSON"),
+        (b'{"features": [Infinity, 1, 2, 3]}', "not valid JSON"),
+        (b'{"features": [-Infinity, 1, 2, 3]}', "not valid JSON"),
+        (b'{"features": [1e999, 1, 2, 3]}', "number is infinity"),
+        (b'{"features": [1, 2, 3, 4]} trailing', "not valid JSON"),
+        (b'{"features": "\xff\xfe"}', "not valid JSON"),
+        (b"[" * 5000 + b"]" * 5000, "not valid JSON"),
+    ],
+)
+def test_bad_payloads_are_refused_with_the_reason(body, message):
+    with pytest.raises(BadRequest) as error:
+        decode(body)
+    assert message in error.value.message
+    assert error.value.status == 400
+
+
+def test_too_many_rows_names_the_limit():
+    with pytest.raises(BadRequest, match="holds 11 rows; the limit is 10"):
+        decode({"instances": [[1, 2, 3, 4]] * 11}, max_rows=10)
+
+
+def test_encode_single_keeps_the_original_prediction_field():
+    body = orjson.loads(encode_predict(np.array([2]), np.array([[0.1, 0.2, 0.7]], np.float32), ("a", "b", "c"), True))
+    assert body["prediction"] == 2 and isinstance(body["prediction"], int)
+    assert body["class_name"] == "c"
+    assert body["probabilities"] == pytest.approx([0.1, 0.2, 0.7])
+
+
+def test_encode_batch():
+    labels = np.array([0, 2], dtype=np.int64)
+    probabilities = np.array([[0.9, 0.05, 0.05], [0.1, 0.2, 0.7]], np.float32)
+    body = orjson.loads(encode_predict(labels, probabilities, ("a", "b", "c"), False))
+    assert body["predictions"] == [0, 2]
+    assert body["class_names"] == ["a", "c"]
+    assert np.array(body["probabilities"]) == pytest.approx(probabilities)
+
+
+@pytest.mark.parametrize(("value", "kind"), [(None, "null"), (True, "a boolean"), (1.5, "a number"), ([], "a list")])
+def test_json_kind(value, kind):
+    assert json_kind(value) == kind
+
+
+def test_parse_json_accepts_any_json_value():
+    assert parse_json(b'{"a": [1, 2.5]}') == {"a": [1, 2.5]}

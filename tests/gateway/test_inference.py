@@ -1,0 +1,55 @@
+import json
+import shutil
+from dataclasses import replace
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+
+from gateway.inference import Model, ModelError
+
+
+@pytest.fixture(scope="module")
+def model(settings):
+    return Model.load(settings)
+
+
+def test_predictions_equal_a_plain_onnxruntime_session(model, settings):
+    rows = np.random.default_rng(1).uniform(0, 8, size=(500, 4)).astype(np.float32)
+    reference = ort.InferenceSession(str(settings.model_path), providers=["CPUExecutionProvider"])
+    labels, probabilities = reference.run(None, {"input": rows})
+    prediction = model.predict(rows)
+    np.testing.assert_array_equal(prediction.labels, labels)
+    np.testing.assert_array_equal(prediction.probabilities, probabilities)
+
+
+def test_warm_up_runs(model):
+    model.warm_up()
+
+
+def test_out_of_range_counts_rows_outside_the_training_box(model):
+    low, high = model.card.feature_min, model.card.feature_max
+    inside = ((low + high) / 2).reshape(1, -1)
+    above = inside.copy()
+    above[0, 2] = high[2] + 1
+    below = inside.copy()
+    below[0, 0] = low[0] - 1
+    assert model.out_of_range(inside) == 0
+    assert model.out_of_range(above) == 1
+    assert model.out_of_range(np.concatenate([inside, above, below, inside]).astype(np.float32)) == 2
+    assert model.out_of_range(np.array([low], dtype=np.float32)) == 0
+
+
+def test_a_model_that_does_not_match_its_card_is_refused(settings, tmp_path):
+    card = json.loads(settings.card_path.read_text())
+    card["onnx"]["sha256"] = "0" * 64
+    (tmp_path / "iris.json").write_text(json.dumps(card))
+    shutil.copy(settings.model_path, tmp_path / "iris.onnx")
+    with pytest.raises(ModelError, match="card says 0000"):
+        Model.load(replace(settings, card_path=tmp_path / "iris.json", model_path=tmp_path / "iris.onnx"))
+
+
+def test_a_card_missing_fields_is_refused(settings, tmp_path):
+    (tmp_path / "iris.json").write_text(json.dumps({"name": "iris"}))
+    with pytest.raises(ValueError, match="lacks"):
+        Model.load(replace(settings, card_path=tmp_path / "iris.json"))

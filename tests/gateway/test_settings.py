@@ -1,0 +1,48 @@
+from dataclasses import FrozenInstanceError, fields
+from pathlib import Path
+
+import pytest
+
+from gateway.settings import PREFIX, Settings, SettingsError, from_env
+
+
+def test_defaults_serve_the_committed_model_on_8080():
+    settings = from_env({})
+    assert settings == Settings()
+    assert settings.port == 8080
+    assert settings.workers == 1
+    assert settings.model_path == Path("models/iris.onnx")
+
+
+def test_every_field_is_read_from_its_prefixed_variable():
+    settings = from_env({
+        "GATEWAY_PORT": "9000", "GATEWAY_WORKERS": "3", "GATEWAY_ACCESS_LOG": "off", "GATEWAY_LOG_FORMAT": "JSON",
+        "GATEWAY_DRAIN_SECONDS": "2.5", "GATEWAY_MODEL_PATH": "/srv/m.onnx", "UNRELATED": "x",
+    })
+    assert (settings.port, settings.workers, settings.access_log, settings.log_format) == (9000, 3, False, "json")
+    assert settings.drain_seconds == 2.5
+    assert settings.model_path == Path("/srv/m.onnx")
+    assert all(name.startswith(PREFIX) for name in settings.env_names.values())
+    assert len(settings.env_names) == len(fields(Settings))
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("GATEWAY_PORT", "http", "GATEWAY_PORT='http' is invalid"),
+        ("GATEWAY_PORT", "70000", "at most 65535"),
+        ("GATEWAY_WORKERS", "0", "at least 1"),
+        ("GATEWAY_LOG_LEVEL", "loud", "expected one of debug, info, warning, error"),
+        ("GATEWAY_ACCESS_LOG", "maybe", "expected true or false"),
+        ("GATEWAY_DRAIN_SECONDS", "-1", "at least 0"),
+        ("GATEWAY_PROT", "8080", "unknown setting GATEWAY_PROT"),
+    ],
+)
+def test_invalid_settings_fail_with_the_variable_named(variable, value, message):
+    with pytest.raises(SettingsError, match=message.replace("(", r"\(")):
+        from_env({variable: value})
+
+
+def test_settings_are_frozen():
+    with pytest.raises(FrozenInstanceError):
+        Settings().port = 1  # type: ignore[misc]
