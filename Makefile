@@ -49,6 +49,9 @@ model: $(VENVS)/train/.installed ## train, export, run the parity and accuracy g
 gates: $(VENVS)/train/.installed ## run the parity and accuracy gates against the committed model
 	$(VENVS)/train/bin/python -m export gates --model $(MODEL_DIR)/iris.onnx --card $(MODEL_DIR)/iris.json
 
+serve: $(VENVS)/serve/.installed ## serve the committed model on port 8080 (PORT=...) from the serve lock alone
+	GATEWAY_PORT=$(PORT) $(VENVS)/serve/bin/python -m gateway
+
 inspect: $(VENVS)/train/.installed graphviz ## print the ONNX graph and draw it to models/iris.svg
 	$(VENVS)/train/bin/python -m export inspect $(MODEL_DIR)/iris.onnx --format svg --output $(MODEL_DIR)/iris.svg
 

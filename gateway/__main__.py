@@ -7,6 +7,7 @@ import sys
 from typing import Final
 
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 from gateway import logs
 from gateway.app import create_app
@@ -63,11 +64,17 @@ def main() -> int:
     logs.configure(settings)
     if settings.workers > 1:
         prepare_multiprocess_metrics(settings)
-    server = uvicorn.Server(uvicorn_config(settings))
+    config = uvicorn_config(settings)
     # uvicorn re-raises the SIGTERM it handled once it has shut down, which would
     # turn a clean, drained shutdown into death by signal (exit 143). Ignoring it
-    # here, where uvicorn restores handlers to, keeps the exit code 0.
+    # here, where uvicorn restores handlers to, keeps the exit code 0. Spawned
+    # workers inherit the same disposition.
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if settings.workers > 1:
+        supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+        supervisor.run()
+        return EXIT_OK
+    server = uvicorn.Server(config)
     server.run()
     return EXIT_OK if server.started else EXIT_START_FAILED
 

@@ -57,15 +57,22 @@ def free_port() -> int:
 class GatewayProcess:
     """`python -m gateway` on a free loopback port, started and stopped by the test."""
 
-    def __init__(self, repo_root: Path, python: str = sys.executable, **settings: str) -> None:
+    def __init__(self, repo_root: Path, log_path: Path, python: str = sys.executable, **settings: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {key: value for key, value in os.environ.items() if not key.startswith("GATEWAY_")}
-        env.update({"GATEWAY_PORT": str(self.port), "GATEWAY_HOST": "127.0.0.1", "ORT_DISABLE_TELEMETRY": "1"})
+        env.update({
+            "GATEWAY_PORT": str(self.port), "GATEWAY_HOST": "127.0.0.1", "GATEWAY_DRAIN_SECONDS": "0.1",
+            "ORT_DISABLE_TELEMETRY": "1",
+        })
         env.update({f"GATEWAY_{key.upper()}": value for key, value in settings.items()})
-        self.process = subprocess.Popen(
-            [python, "-m", "gateway"], cwd=repo_root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        )
+        self.log_path = log_path
+        # A file, not a pipe: nobody reads a pipe while the test runs, and a full
+        # pipe would block the server's logging.
+        with open(log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [python, "-m", "gateway"], cwd=repo_root, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
 
     def wait_ready(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
@@ -81,7 +88,7 @@ class GatewayProcess:
         raise TimeoutError(f"gateway not ready after {timeout} s")
 
     def output(self) -> str:
-        return self.process.stdout.read().decode() if self.process.poll() is not None else ""
+        return self.log_path.read_text(errors="replace")
 
     def stop(self) -> int:
         if self.process.poll() is None:
@@ -95,11 +102,11 @@ class GatewayProcess:
 
 
 @pytest.fixture
-def start_gateway(repo_root: Path):
+def start_gateway(repo_root: Path, tmp_path: Path):
     started: list[GatewayProcess] = []
 
     def start(python: str = sys.executable, **settings: str) -> GatewayProcess:
-        gateway = GatewayProcess(repo_root, python, **settings)
+        gateway = GatewayProcess(repo_root, tmp_path / f"gateway-{len(started)}.log", python, **settings)
         started.append(gateway)
         gateway.wait_ready()
         return gateway

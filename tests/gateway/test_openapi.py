@@ -1,0 +1,36 @@
+from openapi_spec_validator import validate
+from starlette.routing import Route
+
+
+def routes_of(client) -> dict[str, set[str]]:
+    starlette = client.app.app
+    return {route.path: set(route.methods) - {"HEAD"} for route in starlette.routes if isinstance(route, Route)}
+
+
+def test_document_is_valid_openapi_3(client):
+    document = client.get("/openapi.json").json()
+    validate(document)
+    assert document["openapi"].startswith("3.")
+
+
+def test_document_describes_exactly_the_real_routes(client):
+    document = client.get("/openapi.json").json()
+    documented = {path: {method.upper() for method in item} for path, item in document["paths"].items()}
+    assert documented == routes_of(client)
+
+
+def test_every_error_response_uses_the_error_schema(client):
+    document = client.get("/openapi.json").json()
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            for status, response in operation["responses"].items():
+                if status.startswith("4") or (status.startswith("5") and path != "/health"):
+                    schema = response["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": "#/components/schemas/Error"}, (path, method, status)
+
+
+def test_documented_predict_response_matches_a_real_one(client):
+    document = client.get("/openapi.json").json()
+    required = document["components"]["schemas"]["Prediction"]["required"]
+    body = client.post("/predict", json={"features": [5.1, 3.5, 1.4, 0.2]}).json()
+    assert set(required) == set(body)
