@@ -15,10 +15,16 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 LOCK_FLAGS := --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 --no-header --quiet
 
-.PHONY: help test lint pytest model gates inspect serve lock graphviz clean
+.PHONY: help test lint pytest model gates inspect serve lock graphviz sizes clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(VENVS)/baseline/.installed: bench/baselines/baseline.lock
+	rm -rf $(VENVS)/baseline
+	$(PYTHON) -m venv $(VENVS)/baseline
+	$(VENVS)/baseline/bin/python -m pip install --quiet --require-hashes --no-deps -r $<
+	touch $@
 
 # A venv per lock file; rebuilt from scratch when its lock changes, so it holds
 # exactly what the lock says and nothing left over from an older lock.
@@ -35,8 +41,11 @@ graphviz: ## install graphviz (dot) when it is missing
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends graphviz >/dev/null; }
 
-lint: $(VENVS)/dev/.installed ## flake8 over all Python code
-	$(VENVS)/dev/bin/flake8 export gateway tests
+lint: $(VENVS)/dev/.installed $(VENVS)/checkov/.installed ## flake8, hadolint, checkov
+	$(VENVS)/dev/bin/flake8 export gateway tests bench
+	$(VENVS)/dev/bin/hadolint Dockerfile.train Dockerfile.serve
+	CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(VENVS)/checkov/bin/checkov --quiet --compact --skip-download \
+	  --framework dockerfile -f Dockerfile.train -f Dockerfile.serve
 
 pytest: $(VENVS)/dev/.installed graphviz
 	$(VENVS)/dev/bin/python -m pytest $(PYTEST_ARGS)
@@ -64,7 +73,7 @@ $(VENVS)/uv/bin/uv:
 define compile_lock
 	cp $(1) $(1).new 2>/dev/null || true
 	$(VENVS)/uv/bin/uv pip compile pyproject.toml --group $(2) $(3) $(LOCK_FLAGS) -o $(1).new
-	if cmp -s $(1) $(1).new; then rm $(1).new; else mv $(1).new $(1); echo "updated $(1)"; fi
+	@if cmp -s $(1) $(1).new; then rm $(1).new; else mv $(1).new $(1); echo "updated $(1)"; fi
 endef
 
 lock: $(VENVS)/uv/bin/uv ## regenerate the hash-pinned lock files from pyproject.toml
@@ -72,6 +81,10 @@ lock: $(VENVS)/uv/bin/uv ## regenerate the hash-pinned lock files from pyproject
 	$(call compile_lock,train.lock,train,-c serve.lock)
 	$(call compile_lock,dev.lock,dev,-c serve.lock -c train.lock)
 	$(call compile_lock,checkov.lock,checkov,)
+	$(call compile_lock,bench/baselines/baseline.lock,baseline,-c train.lock)
+
+sizes: $(VENVS)/serve/.installed $(VENVS)/train/.installed $(VENVS)/baseline/.installed ## installed size of each dependency set
+	$(PYTHON) bench/sizes.py $(VENVS)/serve $(VENVS)/train $(VENVS)/baseline
 
 clean: ## remove the venvs and caches
 	rm -rf $(VENVS) .pytest_cache

@@ -5,7 +5,9 @@ from pathlib import Path
 from typing import Final, Sequence
 
 from export import inspect as graph
+from export.card import read_card
 from export.contract import CARD_FILENAME, ONNX_FILENAME
+from export.convert import sha256
 from export.gates import ACCURACY_MARGIN, ACCURACY_THRESHOLD, PROBABILITY_ATOL
 from export.pipeline import GateOptions, GateOutcome, build, regate
 from export.probes import RANDOM_POINTS
@@ -16,6 +18,7 @@ EXIT_OK: Final = 0
 EXIT_GATE_FAILED: Final = 1
 EXIT_USAGE: Final = 2  # argparse's own code for bad arguments
 EXIT_MISSING_INPUT: Final = 3
+EXIT_HASH_MISMATCH: Final = 4
 
 
 def _gate_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,6 +50,10 @@ def parser() -> argparse.ArgumentParser:
     gates_cmd.add_argument("--card", type=Path, default=Path("models") / CARD_FILENAME)
     _gate_arguments(gates_cmd)
 
+    verify_cmd = commands.add_parser("verify", help="check that a model file is the one its card describes")
+    verify_cmd.add_argument("--model", type=Path, default=Path("models") / ONNX_FILENAME)
+    verify_cmd.add_argument("--card", type=Path, default=Path("models") / CARD_FILENAME)
+
     inspect_cmd = commands.add_parser("inspect", help="print the ONNX graph; optionally draw it")
     inspect_cmd.add_argument("model", type=Path)
     inspect_cmd.add_argument("--format", choices=("dot", "svg", "png"), help="also write a picture")
@@ -65,6 +72,18 @@ def _report(outcome: GateOutcome) -> int:
     return EXIT_OK if outcome.passed else EXIT_GATE_FAILED
 
 
+def _verify(model_path: Path, card_path: Path) -> int:
+    card = read_card(card_path)
+    if card is None:
+        raise FileNotFoundError(f"no model card at {card_path}")
+    actual, expected = sha256(model_path.read_bytes()), card["onnx"]["sha256"]
+    if actual != expected:
+        print(f"{model_path} has sha256 {actual}; {card_path} says {expected}", file=sys.stderr)
+        return EXIT_HASH_MISMATCH
+    print(f"{model_path} matches {card_path}: sha256 {actual}")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
@@ -76,6 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return code
         if args.command == "gates":
             return _report(regate(args.model, args.card, _options(args)))
+        if args.command == "verify":
+            return _verify(args.model, args.card)
         model, payload = graph.load(args.model)
         print(graph.summary(model, payload))
         if args.format:

@@ -4,7 +4,7 @@ import onnx
 import pytest
 from onnx import helper
 
-from export.cli import EXIT_GATE_FAILED, EXIT_MISSING_INPUT, EXIT_OK, EXIT_USAGE, main
+from export.cli import EXIT_GATE_FAILED, EXIT_HASH_MISMATCH, EXIT_MISSING_INPUT, EXIT_OK, EXIT_USAGE, main
 
 
 @pytest.fixture
@@ -66,3 +66,12 @@ def test_inspect_prints_and_draws(repo_root, tmp_path, capsys):
     assert main(["inspect", str(repo_root / "models" / "iris.onnx"), "--format", "dot", "--output", str(output)]) == 0
     assert "LinearClassifier" in capsys.readouterr().out
     assert output.read_text().startswith("digraph")
+
+
+def test_verify_accepts_the_committed_pair_and_refuses_another_model(model_dir, tmp_path, capsys):
+    arguments = ["verify", "--model", str(model_dir / "iris.onnx"), "--card", str(model_dir / "iris.json")]
+    assert main(arguments) == EXIT_OK
+    assert main(["build", "--estimator", "random_forest", "--out", str(tmp_path / "rf"), "--random-points", "100"]) == 0
+    other = ["verify", "--model", str(tmp_path / "rf" / "iris.onnx"), "--card", str(model_dir / "iris.json")]
+    assert main(other) == EXIT_HASH_MISMATCH
+    assert "says" in capsys.readouterr().err

@@ -1,0 +1,159 @@
+"""Contract tests: the Dockerfiles agree with the code they package.
+
+Ports, paths and routes are read from the gateway itself, not retyped here."""
+import fnmatch
+import re
+from pathlib import Path
+
+import pytest
+
+from gateway.routes import HEALTH_PATH
+from gateway.settings import Settings
+from tests.images.dockerfile import Stage, parse
+
+
+@pytest.fixture(scope="module")
+def serve(repo_root) -> list[Stage]:
+    return parse(repo_root / "Dockerfile.serve")
+
+
+@pytest.fixture(scope="module")
+def train(repo_root) -> list[Stage]:
+    return parse(repo_root / "Dockerfile.train")
+
+
+def env_of(stage: Stage) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for instruction in stage.all("ENV"):
+        for word in instruction.words():
+            key, _, value = word.partition("=")
+            values[key] = value
+    return values
+
+
+def run_text(stage: Stage) -> str:
+    return " ".join(i.arguments for i in stage.all("RUN"))
+
+
+def test_serve_is_multi_stage_from_the_train_image(serve):
+    assert [s.name for s in serve] == ["model", "deps", "serve"]
+    assert serve[0].base == "${TRAIN_IMAGE}"
+    assert serve[1].base == serve[2].base and serve[2].base.startswith("python:3.11")
+
+
+def test_final_stage_installs_nothing_and_copies_only_venv_gateway_and_model(serve):
+    final = serve[-1]
+    copies = [i.words() for i in final.all("COPY")]
+    assert copies == [
+        ["--from=deps", "/opt/venv", "/opt/venv"],
+        ["gateway/", "gateway/"],
+        ["--from=model", "/out/iris.onnx", "/out/iris.json", "models/"],
+    ]
+    assert "pip install" not in run_text(final)
+    assert "apt-get" not in run_text(final)
+
+
+def test_dependencies_come_from_the_serve_lock_only_with_hashes(serve):
+    deps = serve[1]
+    assert [i.words() for i in deps.all("COPY")] == [["serve.lock", "/tmp/serve.lock"]]
+    install = run_text(deps)
+    assert "--require-hashes" in install and "--no-deps" in install and "-r /tmp/serve.lock" in install
+    assert "train.lock" not in install and "dev.lock" not in install
+
+
+def test_final_stage_runs_as_a_non_root_user(serve):
+    (user,) = serve[-1].all("USER")
+    uid = user.arguments.split(":")[0]
+    assert uid not in ("root", "0") and uid.isdigit()
+
+
+def test_port_and_health_probe_are_the_gateways(serve):
+    final = serve[-1]
+    port = Settings().port
+    assert [i.arguments for i in final.all("EXPOSE")] == [str(port)]
+    assert env_of(final)["GATEWAY_PORT"] == str(port)
+    assert env_of(final)["GATEWAY_HOST"] == "0.0.0.0"
+    (check,) = final.all("HEALTHCHECK")
+    assert f"http://127.0.0.1:{port}{HEALTH_PATH}" in check.arguments
+    assert "curl" not in check.arguments and "wget" not in check.arguments
+
+
+def test_model_paths_in_the_image_are_where_the_settings_point(serve):
+    env = env_of(serve[-1])
+    (workdir,) = serve[-1].all("WORKDIR")
+    model_copy = serve[-1].all("COPY")[-1].words()
+    destination = Path(workdir.arguments) / model_copy[-1]
+    assert Path(env["GATEWAY_MODEL_PATH"]) == destination / "iris.onnx"
+    assert Path(env["GATEWAY_CARD_PATH"]) == destination / "iris.json"
+
+
+def test_image_is_ready_for_a_read_only_root(serve):
+    final = serve[-1]
+    env = env_of(final)
+    assert env["ORT_DISABLE_TELEMETRY"] == "1"
+    assert env["PYTHONDONTWRITEBYTECODE"] == "1"
+    assert env["GATEWAY_TEMP_DIR"].startswith("/tmp/")
+    assert env["HOME"] == "/tmp"
+    assert [i.json_form() for i in final.all("VOLUME")] == [["/tmp"]]
+
+
+def test_command_is_the_gateway(serve):
+    (command,) = serve[-1].all("CMD")
+    assert command.json_form() == ["python", "-m", "gateway"]
+
+
+def test_train_image_runs_the_gates_and_checks_the_committed_hash(train):
+    (stage,) = train
+    assert stage.base.startswith("python:3.11") and "slim" in stage.base
+    script = run_text(stage)
+    assert "--require-hashes" in script and "-r train.lock" in script
+    assert "python -m export build --out /out" in script
+    assert re.search(r"python -m export verify --model /out/iris.onnx --card \S*committed\.json", script)
+    copied = [i.words() for i in stage.all("COPY")]
+    assert ["models/iris.json", "/src/committed.json"] in copied
+
+
+def test_both_images_use_the_same_python(serve, train):
+    assert train[0].base == serve[-1].base
+
+
+def context_files(repo_root: Path) -> set[str]:
+    """The files a docker build would send, per .dockerignore (an allow-list)."""
+    patterns = [
+        line.strip() for line in (repo_root / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    included = set()
+    for path in repo_root.rglob("*"):
+        if not path.is_file() or ".venvs" in path.parts or ".git" in path.parts:
+            continue
+        relative = path.relative_to(repo_root).as_posix()
+        keep = False
+        for pattern in patterns:
+            negate = pattern.startswith("!")
+            bare = pattern.lstrip("!").rstrip("/")
+            hit = fnmatch.fnmatch(relative, bare) or relative.startswith(bare + "/") or fnmatch.fnmatch(
+                relative, bare.replace("**/", "*/")
+            ) or fnmatch.fnmatch(Path(relative).name, bare.replace("**/", ""))
+            if hit:
+                keep = negate
+        if keep:
+            included.add(relative)
+    return included
+
+
+def test_build_context_holds_only_what_the_builds_copy(repo_root):
+    files = context_files(repo_root)
+    top = {name.split("/")[0] for name in files}
+    assert top == {"export", "gateway", "models", "train.lock", "serve.lock"}
+    assert {f for f in files if f.startswith("models/")} == {"models/iris.onnx", "models/iris.json"}
+    assert not any("__pycache__" in f for f in files)
+
+
+def test_deps_stage_trims_what_bench_sizes_measures(serve, repo_root):
+    # bench/sizes.py reports "serve, as shipped" by applying these same two trims.
+    script = run_text(serve[1])
+    assert "-type d -name tests -exec rm -rf" in script
+    assert "strip --strip-unneeded" in script
+    sizes = (repo_root / "bench" / "sizes.py").read_text()
+    assert '"tests"' in sizes and '"--strip-unneeded"' in sizes
