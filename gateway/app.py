@@ -14,6 +14,7 @@ from gateway.access import AccessLog
 from gateway.errors import GatewayError, error_body
 from gateway.lifecycle import install_drain_on_sigterm
 from gateway.metrics import Metrics
+from gateway import v2
 from gateway.front import INTERNAL_ERROR, Front
 from gateway.routes import routes
 from gateway.service import Service
@@ -68,7 +69,7 @@ def create_app(settings: Settings | None = None) -> Front:
         if restore_signals is not None:
             restore_signals()
 
-    route_list = routes(service)
+    route_list = [*routes(service), *v2.routes(service)]
     app = Starlette(
         routes=route_list,
         lifespan=lifespan,

@@ -68,15 +68,26 @@ class Front:
         self.metrics = metrics
         self.access_log = access_log
         self.max_body_bytes = max_body_bytes
-        self.hot = {
-            route.path: route
-            for route in routes
-            if isinstance(route.endpoint, HotEndpoint) and route.methods == {"POST"} and not route.param_convertors
-        }
+        hot = [r for r in routes if isinstance(r.endpoint, HotEndpoint) and r.methods == {"POST"}]
+        self.hot = {route.path: route for route in hot if not route.param_convertors}
+        self.hot_patterns = [route for route in hot if route.param_convertors]
         # Request ids: a per-process random prefix and a counter, unique across
         # tasks and restarts, and a fraction of the cost of a uuid4 per request.
         prefix = os.urandom(6).hex().encode()
         self._ids = (b"%s-%x" % (prefix, n) for n in itertools.count(1))
+
+    def _hot_route(self, scope: Scope) -> Route | None:
+        path = scope["path"]
+        route = self.hot.get(path)
+        if route is not None:
+            return route
+        for route in self.hot_patterns:
+            match = route.path_regex.match(path)
+            if match:
+                convertors = route.param_convertors
+                scope["path_params"] = {key: convertors[key].convert(value) for key, value in match.groupdict().items()}
+                return route
+        return None
 
     def _request_id(self, scope: Scope) -> bytes:
         given = header(scope, REQUEST_ID_HEADER)
@@ -91,7 +102,7 @@ class Front:
         started = time.perf_counter()
         request_id = self._request_id(scope)
         scope["request_id"] = request_id
-        route = self.hot.get(scope["path"]) if scope["method"] == "POST" else None
+        route = self._hot_route(scope) if scope["method"] == "POST" else None
         if route is not None:
             scope["route"] = route
             status = await self._answer(route.endpoint, scope, receive, send, request_id)

@@ -39,6 +39,7 @@ class Model:
         self.n_features = len(card.features)
         self._low = card.feature_min.tolist()
         self._high = card.feature_max.tolist()
+        self._row_as_integer = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}.get(self.n_features)
 
     @classmethod
     def load(cls, settings: Settings) -> "Model":
@@ -59,10 +60,16 @@ class Model:
         return model
 
     def _check_signature(self) -> None:
+        """The session, the card and the gateway must agree on the tensors."""
         inputs = [(i.name, i.type, i.shape[1:]) for i in self._session.get_inputs()]
         outputs = [o.name for o in self._session.get_outputs()]
         if inputs != [(INPUT_NAME, "tensor(float)", [self.n_features])] or outputs != list(OUTPUT_NAMES):
             raise ModelError(f"model signature {inputs} -> {outputs} is not the one the gateway serves")
+        described = self.card.document.get("tensors", {})
+        card_input = described.get("input", {}).get("name")
+        card_outputs = [output.get("name") for output in described.get("outputs", [])]
+        if card_input != INPUT_NAME or card_outputs != list(OUTPUT_NAMES):
+            raise ModelError(f"the card describes tensors {card_input} -> {card_outputs}, not the model's")
 
     def predict(self, rows: np.ndarray) -> Prediction:
         """rows: float32, C-contiguous, shape (n, n_features), finite."""
@@ -82,5 +89,10 @@ class Model:
         if len(rows) == 1:  # plain Python is cheaper than five numpy calls for one row
             row = rows[0].tolist()
             return int(any(not low <= value <= high for value, low, high in zip(row, self._low, self._high)))
-        outside = (rows < self.card.feature_min) | (rows > self.card.feature_max)
+        outside = rows < self.card.feature_min
+        outside |= rows > self.card.feature_max
+        if self._row_as_integer is not None:
+            # Each row's booleans read as one unsigned integer: non-zero when any
+            # feature is outside. Twice as fast as any(axis=1) for 1,000 rows.
+            return int(np.count_nonzero(outside.view(self._row_as_integer)))
         return int(np.count_nonzero(outside.any(axis=1)))

@@ -1,0 +1,268 @@
+"""Open Inference Protocol (v2) REST payloads <-> numpy, with the binary tensor
+data extension. Pure functions: no HTTP framework, no model.
+
+A request body is a JSON header optionally followed by raw little-endian tensor
+bytes; `Inference-Header-Content-Length` says where the JSON ends. Every length
+a client states is checked against the bytes actually present, so a lying size
+is a 400, never an over-read.
+"""
+import functools
+from dataclasses import dataclass
+from math import prod
+from typing import Any, Final, Iterable, Sequence
+
+import numpy as np
+import orjson
+
+from gateway.codec import json_kind, parse_json
+from gateway.errors import BadRequest
+
+JSON_CONTENT: Final = b"application/json"
+BINARY_CONTENT: Final = b"application/octet-stream"
+HEADER_LENGTH: Final = b"inference-header-content-length"
+BINARY_EXTENSION: Final = "binary_tensor_data"
+
+# What the input accepts (FP64 is converted) and what each datatype is in bytes.
+INPUT_DATATYPES: Final = {"FP32": np.dtype("<f4"), "FP64": np.dtype("<f8")}
+DTYPES: Final = {"FP32": np.dtype("<f4"), "FP64": np.dtype("<f8"), "INT64": np.dtype("<i8")}
+_FLOAT32_MAX: Final = float(np.finfo(np.float32).max)
+
+
+@dataclass(frozen=True)
+class TensorSpec:
+    name: str
+    datatype: str
+    shape: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class RequestedOutput:
+    name: str
+    binary: bool
+
+
+@dataclass(frozen=True)
+class InferRequest:
+    id: str | None
+    rows: np.ndarray
+    """float32, C-contiguous, (n, n_features), finite."""
+    outputs: Sequence[RequestedOutput]
+
+
+def split_body(body: bytes, header_length: bytes | None) -> tuple[bytes, memoryview]:
+    """The JSON header and the binary section that follows it (empty without the header)."""
+    if header_length is None:
+        return body, memoryview(b"")
+    try:
+        length = int(header_length)
+    except ValueError:
+        shown = header_length.decode("latin-1")
+        raise BadRequest(f"Inference-Header-Content-Length {shown!r} is not a number") from None
+    if not 0 < length <= len(body):
+        raise BadRequest(f"Inference-Header-Content-Length {length} does not fit a body of {len(body)} bytes")
+    return body[:length], memoryview(body)[length:]
+
+
+def _object(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise BadRequest(f"{what} must be a JSON object, got {json_kind(value)}")
+    return value
+
+
+def _flag(parameters: dict[str, Any], key: str, what: str) -> bool:
+    value = parameters.get(key, False)
+    if not isinstance(value, bool):
+        raise BadRequest(f'{what} parameter "{key}" must be true or false, got {json_kind(value)}')
+    return value
+
+
+def _shape(value: Any, name: str, n_features: int, max_rows: int) -> tuple[int, int]:
+    if not isinstance(value, list) or not all(type(d) is int and d >= 0 for d in value):
+        raise BadRequest(f'input "{name}" shape must be a list of non-negative integers')
+    if len(value) != 2 or value[1] != n_features:
+        raise BadRequest(f'input "{name}" shape {value} does not match the model\'s [-1, {n_features}]')
+    if value[0] < 1:
+        raise BadRequest(f'input "{name}" must hold at least one row')
+    if value[0] > max_rows:
+        raise BadRequest(f'input "{name}" holds {value[0]} rows; the limit is {max_rows}')
+    return value[0], value[1]
+
+
+def _has_boolean(value: Any) -> bool:
+    if isinstance(value, list):
+        return any(_has_boolean(item) for item in value)
+    return isinstance(value, bool)
+
+
+def _small_flat_numbers(data: list[Any], count: int) -> bool:
+    """A short, flat list of count finite FP32-range numbers, checked in plain Python:
+    for one row that is cheaper than numpy's bulk checks (see bench/)."""
+    if len(data) != count or count > 64:
+        return False
+    for item in data:
+        kind = type(item)
+        if (kind is not float and kind is not int) or not -_FLOAT32_MAX <= item <= _FLOAT32_MAX:
+            return False
+    return True
+
+
+def _json_data(data: Any, name: str, shape: tuple[int, int], has_literals: bool) -> np.ndarray:
+    if not isinstance(data, list):
+        raise BadRequest(f'input "{name}" data must be a list of numbers, got {json_kind(data)}')
+    try:
+        values = np.array(data)
+    except (ValueError, OverflowError):
+        raise BadRequest(f'input "{name}" data is ragged or not all numbers') from None
+    if values.dtype.kind not in "iuf" or (has_literals and _has_boolean(data)):
+        raise BadRequest(f'input "{name}" data must hold only numbers ({_kinds(data)} found)')
+    if values.size != prod(shape):
+        raise BadRequest(f'input "{name}" shape {list(shape)} needs {prod(shape)} values; data holds {values.size}')
+    if values.ndim != 1 and values.shape != shape:
+        raise BadRequest(f'input "{name}" data is nested as {list(values.shape)}, not as its shape {list(shape)}')
+    return values.reshape(shape)
+
+
+def _kinds(data: Any) -> str:
+    kinds: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, list):
+            for item in value:
+                walk(item)
+        else:
+            kinds.add(json_kind(value))
+
+    walk(data)
+    return ", ".join(sorted(kinds - {"a number"})) or "nesting"
+
+
+def _binary_data(
+    binary: memoryview, offset: int, size: Any, name: str, shape: tuple[int, int], dtype: np.dtype
+) -> np.ndarray:
+    expected = prod(shape) * dtype.itemsize
+    if type(size) is not int or size != expected:
+        raise BadRequest(
+            f'input "{name}" binary_data_size is {size}, but shape {list(shape)} of {dtype.name} needs {expected} bytes'
+        )
+    if offset + size > len(binary):
+        raise BadRequest(
+            f'input "{name}" needs {size} bytes of binary data; the body holds {len(binary) - offset} after its header'
+        )
+    return np.frombuffer(binary, dtype=dtype, count=prod(shape), offset=offset).reshape(shape)
+
+
+def _finite_float32(values: np.ndarray, name: str) -> np.ndarray:
+    """C-contiguous, aligned float32; values beyond FP32 overflow to inf and are refused with NaN."""
+    if values.dtype != np.float32 or not values.flags.c_contiguous or not values.flags.aligned:
+        with np.errstate(over="ignore", invalid="ignore"):
+            values = np.require(values, np.float32, ["C", "A"])
+    if not np.isfinite(values).all():
+        raise BadRequest(f'input "{name}" holds NaN, infinite or out-of-FP32-range values')
+    return values
+
+
+def decode_infer(
+    body: bytes, header_length: bytes | None, input_spec: TensorSpec, output_names: Sequence[str], max_rows: int
+) -> InferRequest:
+    header, binary = split_body(body, header_length)
+    document = _object(parse_json(header), "the inference request")
+    request_id = document.get("id")
+    if request_id is not None and not isinstance(request_id, str):
+        raise BadRequest(f'"id" must be a string, got {json_kind(request_id)}')
+    parameters = _object(document.get("parameters", {}), '"parameters"')
+    inputs = document.get("inputs")
+    if not isinstance(inputs, list) or not inputs:
+        raise BadRequest(f'"inputs" must be a non-empty list of tensors, such as one named "{input_spec.name}"')
+    n_features = input_spec.shape[1]
+    rows = None
+    offset = 0
+    for item in inputs:
+        tensor = _object(item, "each input")
+        name = tensor.get("name")
+        if name != input_spec.name:
+            raise BadRequest(f'unknown input {name!r}; the model\'s only input is "{input_spec.name}"')
+        if rows is not None:
+            raise BadRequest(f'input "{name}" is given more than once')
+        datatype = tensor.get("datatype")
+        dtype = INPUT_DATATYPES.get(datatype) if isinstance(datatype, str) else None
+        if dtype is None:
+            raise BadRequest(f'input "{name}" datatype {datatype!r} is not supported; send FP32 (or FP64)')
+        shape = _shape(tensor.get("shape"), name, n_features, max_rows)
+        tensor_parameters = _object(tensor.get("parameters", {}), f'input "{name}" parameters')
+        if "binary_data_size" in tensor_parameters:
+            if "data" in tensor:
+                raise BadRequest(f'input "{name}" has both "data" and binary_data_size')
+            size = tensor_parameters["binary_data_size"]
+            values = _binary_data(binary, offset, size, name, shape, dtype)
+            offset += size
+        elif "data" in tensor:
+            data = tensor["data"]
+            if isinstance(data, list) and _small_flat_numbers(data, prod(shape)):
+                rows = np.array(data, dtype=np.float32).reshape(shape)  # checked element by element
+                continue
+            has_literals = b"true" in header or b"false" in header
+            values = _json_data(data, name, shape, has_literals)
+        else:
+            raise BadRequest(f'input "{name}" has neither "data" nor a binary_data_size parameter')
+        rows = _finite_float32(values, name)
+    if offset != len(binary):
+        raise BadRequest(f"{len(binary) - offset} bytes follow the binary tensors the header describes")
+    assert rows is not None
+    return InferRequest(request_id, rows, _requested_outputs(document, parameters, output_names))
+
+
+@functools.lru_cache(maxsize=8)
+def _all_outputs(output_names: tuple[str, ...], binary: bool) -> tuple[RequestedOutput, ...]:
+    return tuple(RequestedOutput(name, binary) for name in output_names)
+
+
+def _requested_outputs(
+    document: dict[str, Any], parameters: dict[str, Any], output_names: Sequence[str]
+) -> Sequence[RequestedOutput]:
+    default_binary = _flag(parameters, "binary_data_output", "request")
+    requested = document.get("outputs")
+    if requested is None:
+        return _all_outputs(tuple(output_names), default_binary)
+    if not isinstance(requested, list):
+        raise BadRequest(f'"outputs" must be a list, got {json_kind(requested)}')
+    outputs: list[RequestedOutput] = []
+    for item in requested:
+        entry = _object(item, "each requested output")
+        name = entry.get("name")
+        if name not in output_names:
+            raise BadRequest(f"unknown output {name!r}; the model's outputs are {', '.join(output_names)}")
+        if any(output.name == name for output in outputs):
+            raise BadRequest(f'output "{name}" is requested more than once')
+        output_parameters = _object(entry.get("parameters", {}), f'output "{name}" parameters')
+        binary = _flag(output_parameters, "binary_data", f'output "{name}"') if "binary_data" in output_parameters \
+            else default_binary
+        outputs.append(RequestedOutput(name, binary))
+    return outputs
+
+
+def encode_infer(
+    model_name: str,
+    model_version: str,
+    request_id: str | None,
+    outputs: Iterable[tuple[RequestedOutput, str, np.ndarray]],
+) -> tuple[bytes, bytes, list[tuple[bytes, bytes]]]:
+    """(content type, body, extra headers) of an inference response."""
+    described = []
+    blobs = []
+    for output, datatype, array in outputs:
+        entry: dict[str, Any] = {"name": output.name, "datatype": datatype, "shape": list(array.shape)}
+        if output.binary:
+            blob = np.ascontiguousarray(array, dtype=DTYPES[datatype]).tobytes()
+            entry["parameters"] = {"binary_data_size": len(blob)}
+            blobs.append(blob)
+        else:
+            entry["data"] = array.reshape(-1)
+        described.append(entry)
+    document: dict[str, Any] = {"model_name": model_name, "model_version": model_version}
+    if request_id is not None:
+        document["id"] = request_id
+    document["outputs"] = described
+    header = orjson.dumps(document, option=orjson.OPT_SERIALIZE_NUMPY)
+    if not blobs:
+        return JSON_CONTENT, header, []
+    return BINARY_CONTENT, b"".join([header, *blobs]), [(HEADER_LENGTH, b"%d" % len(header))]

@@ -1,0 +1,141 @@
+"""Open Inference Protocol (v2) routes: server and model metadata, health, infer.
+
+The model name and version come from the model card; a path naming another model
+or version is a 404. Infer is a hot endpoint (answered by the front door)."""
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, Final, Iterable
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import Scope
+
+from gateway.asgi import header
+from gateway.errors import NotFound, UnsupportedMediaType
+from gateway.front import HotEndpoint
+from gateway.inference import OUTPUT_NAMES, Model
+from gateway.oip import BINARY_CONTENT, BINARY_EXTENSION, HEADER_LENGTH, TensorSpec, decode_infer, encode_infer
+from gateway.service import Service
+
+SERVER_NAME: Final = "iris-onnx-gateway"
+PLATFORM: Final = "onnx_onnxv1"
+MODEL: Final = "/v2/models/{model_name}"
+VERSIONED: Final = "/v2/models/{model_name}/versions/{model_version}"
+
+
+def server_version() -> str:
+    try:
+        return version("iris-onnx-serving")
+    except PackageNotFoundError:  # run from a checkout, as the image does
+        return "1.0.0"
+
+
+def resolve(service: Service, path_params: dict[str, Any]) -> Model:
+    """The model a path names, or 404 saying which model and version are served."""
+    model = service.model
+    card = model.card
+    name = path_params.get("model_name")
+    if name != card.name:
+        raise NotFound(f"unknown model {name!r}; this server serves {card.name!r}")
+    wanted = path_params.get("model_version")
+    if wanted is not None and wanted != card.version:
+        raise NotFound(f"model {card.name!r} has no version {wanted!r}; it serves version {card.version!r}")
+    return model
+
+
+def tensors(model: Model) -> tuple[TensorSpec, dict[str, str]]:
+    described = model.card.document["tensors"]
+    spec = described["input"]
+    output_types = {output["name"]: output["datatype"] for output in described["outputs"]}
+    return TensorSpec(spec["name"], spec["datatype"], tuple(spec["shape"])), output_types
+
+
+def require_oip_content(scope: Scope, binary: bool) -> None:
+    content_type = header(scope, b"content-type")
+    if content_type is None:
+        return  # tritonclient sends none; the body's framing says what it is
+    media_type = content_type.split(b";", 1)[0].strip().lower()
+    if media_type == BINARY_CONTENT and binary:
+        return
+    if media_type == b"application/json" or (media_type.startswith(b"application/") and media_type.endswith(b"+json")):
+        return
+    if media_type == BINARY_CONTENT:
+        raise UnsupportedMediaType("an application/octet-stream body needs an Inference-Header-Content-Length header")
+    raise UnsupportedMediaType(
+        f"Content-Type must be application/json or application/octet-stream, got {content_type.decode('latin-1')}"
+    )
+
+
+class InferEndpoint(HotEndpoint):
+    """POST /v2/models/{name}[/versions/{version}]/infer"""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self._tensors: tuple[Model, TensorSpec, dict[str, str]] | None = None
+
+    def _tensors_of(self, model: Model) -> tuple[TensorSpec, dict[str, str]]:
+        # Read from the card once per loaded model, not per request.
+        if self._tensors is None or self._tensors[0] is not model:
+            self._tensors = (model, *tensors(model))
+        return self._tensors[1], self._tensors[2]
+
+    def handle(self, scope: Scope, body: bytes) -> tuple[bytes, bytes, Iterable[tuple[bytes, bytes]]]:
+        service = self.service
+        model = resolve(service, scope["path_params"])
+        header_length = header(scope, HEADER_LENGTH)
+        require_oip_content(scope, binary=header_length is not None)
+        input_spec, output_types = self._tensors_of(model)
+        request = decode_infer(body, header_length, input_spec, OUTPUT_NAMES, service.settings.max_batch_rows)
+        prediction = model.predict(request.rows)
+        service.metrics.observe_predictions(prediction.labels, model.out_of_range(request.rows))
+        arrays = {OUTPUT_NAMES[0]: prediction.labels, OUTPUT_NAMES[1]: prediction.probabilities}
+        content_type, payload, extra = encode_infer(
+            model.card.name,
+            model.card.version,
+            request.id,
+            [(output, output_types[output.name], arrays[output.name]) for output in request.outputs],
+        )
+        return content_type, payload, [*extra, *service.model_headers]
+
+
+def routes(service: Service) -> list[Route]:
+    async def server_metadata(request: Request) -> Response:
+        return JSONResponse({"name": SERVER_NAME, "version": server_version(), "extensions": [BINARY_EXTENSION]})
+
+    async def server_live(request: Request) -> Response:
+        return JSONResponse({"live": True})
+
+    async def server_ready(request: Request) -> Response:
+        if service.lifecycle.ready:
+            return JSONResponse({"ready": True})
+        phase = service.lifecycle.phase.value
+        return JSONResponse({"error": f"not ready: {phase}", "ready": False}, status_code=503)
+
+    async def model_metadata(request: Request) -> Response:
+        model = resolve(service, request.path_params)
+        described = model.card.document["tensors"]
+        return JSONResponse({
+            "name": model.card.name,
+            "versions": [model.card.version],
+            "platform": PLATFORM,
+            "inputs": [described["input"]],
+            "outputs": described["outputs"],
+        })
+
+    async def model_ready(request: Request) -> Response:
+        model = resolve(service, request.path_params)
+        ready = service.lifecycle.ready
+        return JSONResponse({"name": model.card.name, "ready": ready}, status_code=200 if ready else 503)
+
+    infer = InferEndpoint(service)
+    return [
+        Route(f"{MODEL}/infer", infer, methods=["POST"], name="v2_infer"),
+        Route(f"{VERSIONED}/infer", infer, methods=["POST"], name="v2_infer_versioned"),
+        Route("/v2", server_metadata, methods=["GET"], name="v2_server_metadata"),
+        Route("/v2/health/live", server_live, methods=["GET"], name="v2_server_live"),
+        Route("/v2/health/ready", server_ready, methods=["GET"], name="v2_server_ready"),
+        Route(MODEL, model_metadata, methods=["GET"], name="v2_model_metadata"),
+        Route(VERSIONED, model_metadata, methods=["GET"], name="v2_model_metadata_versioned"),
+        Route(f"{MODEL}/ready", model_ready, methods=["GET"], name="v2_model_ready"),
+        Route(f"{VERSIONED}/ready", model_ready, methods=["GET"], name="v2_model_ready_versioned"),
+    ]
