@@ -1,0 +1,99 @@
+resource "aws_sns_topic" "alarms" {
+  count             = var.enable_alarms ? 1 : 0
+  name              = "${local.name}-alarms"
+  kms_master_key_id = "alias/aws/sns"
+  tags              = local.tags
+}
+
+resource "aws_sns_topic_subscription" "email" {
+  count     = var.enable_alarms && var.alarm_email != null ? 1 : 0
+  topic_arn = aws_sns_topic.alarms[0].arn
+  protocol  = "email"
+  endpoint  = var.alarm_email
+}
+
+locals {
+  alb_dimensions = {
+    LoadBalancer = aws_lb.this.arn_suffix
+    TargetGroup  = aws_lb_target_group.this.arn_suffix
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "error_rate" {
+  count               = var.enable_alarms ? 1 : 0
+  alarm_name          = "${local.name}-5xx-rate"
+  alarm_description   = "Target 5xx responses above ${var.error_rate_threshold_percent}% of requests"
+  comparison_operator = "GreaterThanThreshold"
+  evaluation_periods  = 3
+  datapoints_to_alarm = 2
+  threshold           = var.error_rate_threshold_percent
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms[0].arn]
+  ok_actions          = [aws_sns_topic.alarms[0].arn]
+
+  metric_query {
+    id          = "rate"
+    expression  = "100 * errors / MAX([errors, requests])"
+    label       = "5xx percent"
+    return_data = true
+  }
+  metric_query {
+    id = "errors"
+    metric {
+      namespace   = "AWS/ApplicationELB"
+      metric_name = "HTTPCode_Target_5XX_Count"
+      dimensions  = local.alb_dimensions
+      period      = 60
+      stat        = "Sum"
+    }
+  }
+  metric_query {
+    id = "requests"
+    metric {
+      namespace   = "AWS/ApplicationELB"
+      metric_name = "RequestCount"
+      dimensions  = local.alb_dimensions
+      period      = 60
+      stat        = "Sum"
+    }
+  }
+
+  tags = local.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "unhealthy_targets" {
+  count               = var.enable_alarms ? 1 : 0
+  alarm_name          = "${local.name}-unhealthy-targets"
+  alarm_description   = "At least one gateway task fails the load balancer's health check"
+  namespace           = "AWS/ApplicationELB"
+  metric_name         = "UnHealthyHostCount"
+  dimensions          = local.alb_dimensions
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 3
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms[0].arn]
+  ok_actions          = [aws_sns_topic.alarms[0].arn]
+  tags                = local.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "p99_latency" {
+  count               = var.enable_alarms ? 1 : 0
+  alarm_name          = "${local.name}-p99-latency"
+  alarm_description   = "Target p99 response time above ${var.p99_latency_threshold_ms} ms"
+  namespace           = "AWS/ApplicationELB"
+  metric_name         = "TargetResponseTime"
+  dimensions          = local.alb_dimensions
+  extended_statistic  = "p99"
+  period              = 60
+  evaluation_periods  = 5
+  datapoints_to_alarm = 3
+  threshold           = var.p99_latency_threshold_ms / 1000
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms[0].arn]
+  ok_actions          = [aws_sns_topic.alarms[0].arn]
+  tags                = local.tags
+}

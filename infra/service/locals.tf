@@ -1,0 +1,20 @@
+locals {
+  name = var.project
+  tags = merge(var.tags, {
+    Project     = var.project
+    Environment = var.environment
+    ManagedBy   = "terraform"
+    Stack       = "service"
+  })
+
+  https          = var.certificate_arn != null
+  private_mode   = var.task_subnets == "private"
+  azs            = slice(data.aws_availability_zones.available.names, 0, 2)
+  task_subnets   = local.private_mode ? aws_subnet.private[*].id : aws_subnet.public[*].id
+  listener_ports = local.https ? [80, 443] : [80]
+}
+
+data "aws_availability_zones" "available" {
+  # checkov:skip=CKV_AWS_394: only the first two zones (by name) are used; AWS names new zones after the existing ones, so the two never change
+  state = "available"
+}

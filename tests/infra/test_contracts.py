@@ -1,0 +1,78 @@
+"""The Terraform defaults agree with the gateway and the image: read from the code, not retyped."""
+from pathlib import Path
+
+import re
+
+import hcl2
+import pytest
+from hcl2 import SerializationOptions
+
+from gateway.routes import HEALTH_PATH
+from gateway.settings import Settings
+from tests.images.dockerfile import parse
+
+
+OPTIONS = SerializationOptions(strip_string_quotes=True, explicit_blocks=False)
+
+
+def defaults(path: Path) -> dict:
+    document = hcl2.loads(path.read_text(), serialization_options=OPTIONS)
+    values = {}
+    for block in document["variable"]:
+        for name, body in block.items():
+            if "default" in body:
+                values[name] = body["default"]
+    return values
+
+
+@pytest.fixture(scope="module")
+def service_defaults(infra) -> dict:
+    return defaults(infra / "service" / "variables.tf")
+
+
+def test_port_and_health_route_are_the_gateways(service_defaults):
+    assert service_defaults["container_port"] == Settings().port
+    assert service_defaults["health_check_path"] == HEALTH_PATH
+
+
+def test_container_user_is_the_images(service_defaults, repo_root):
+    (user,) = parse(repo_root / "Dockerfile.serve")[-1].all("USER")
+    assert service_defaults["container_user"] == user.arguments
+
+
+def test_default_shutdown_timings_are_ordered(service_defaults):
+    d = service_defaults
+    assert d["deregistration_delay"] < d["drain_seconds"]
+    assert d["drain_seconds"] + d["shutdown_seconds"] < d["stop_timeout"] <= 120
+
+
+def test_every_variable_is_typed_and_described(infra):
+    for root in ("bootstrap", "ecr", "service"):
+        document = hcl2.loads((infra / root / "variables.tf").read_text(), serialization_options=OPTIONS)
+        for block in document["variable"]:
+            for name, body in block.items():
+                assert body.get("type"), f"{root}: variable {name} has no type"
+                assert body.get("description"), f"{root}: variable {name} has no description"
+
+
+def _strings(node, skip=("description", "error_message")):
+    """Every string value in parsed HCL, leaving out prose (descriptions, error messages)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key not in skip:
+                yield from _strings(value, skip)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _strings(value, skip)
+    elif isinstance(node, str):
+        yield node
+
+
+def test_nothing_account_or_region_specific_is_hard_coded(infra):
+    account = re.compile(r"\b\d{12}\b")
+    region = re.compile(r"\b(us|eu|ap|sa|ca|me|af)-(east|west|north|south|central|northeast|southeast)-\d\b")
+    for path in infra.glob("*/*.tf"):
+        document = hcl2.loads(path.read_text(), serialization_options=OPTIONS)
+        for value in _strings(document):
+            assert not account.search(value), f"{path} hard-codes an account id: {value}"
+            assert not region.search(value), f"{path} hard-codes a region: {value}"

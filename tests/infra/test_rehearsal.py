@@ -1,0 +1,162 @@
+"""A full apply and destroy of the ecr and service roots against moto, a local AWS
+emulator started here on 127.0.0.1.
+
+This is a rehearsal, not a deployment: it proves the configuration applies and
+destroys cleanly through the real AWS provider and creates what it says (checked
+with boto3). No container ever runs in moto, so it proves nothing about the image,
+the health checks passing, or real AWS permissions and quotas."""
+import json
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import boto3
+import pytest
+from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+from moto.server import ThreadedMotoServer
+
+from gateway.routes import HEALTH_PATH
+from gateway.settings import Settings
+
+REGION = "us-east-1"
+ENDPOINT_SERVICES = (
+    "appautoscaling", "cloudwatch", "ec2", "ecr", "ecs", "elbv2", "iam", "logs", "s3", "sns", "sts", "wafv2",
+)
+pytestmark = pytest.mark.timeout(900)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    # moto 5.2.5 lacks Application Auto Scaling's tag API, which the provider calls
+    # on every read of a scalable target; answer it with "no tags" rather than let
+    # the provider retry a 500 for ever. Everything else is moto's own behaviour.
+    patched = {}
+    for action, reply in (("list_tags_for_resource", '{"Tags": {}}'), ("tag_resource", "{}"), ("untag_resource", "{}")):
+        patched[action] = getattr(ApplicationAutoScalingResponse, action, None)
+        setattr(ApplicationAutoScalingResponse, action, lambda self, reply=reply: reply)
+    previous = os.environ.get("MOTO_IAM_LOAD_MANAGED_POLICIES")
+    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"  # the ECS execution policy is AWS-managed
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+    for action, original in patched.items():
+        if original is None:
+            delattr(ApplicationAutoScalingResponse, action)
+        else:
+            setattr(ApplicationAutoScalingResponse, action, original)
+    if previous is None:
+        os.environ.pop("MOTO_IAM_LOAD_MANAGED_POLICIES", None)
+    else:
+        os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = previous
+
+
+def rehearsal_copy(source: Path, target: Path, endpoint: str) -> Path:
+    """The root as is, plus an override file: local state and the emulator's endpoints."""
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns(".terraform*", "tests", "*.tfstate*"))
+    endpoints = "\n".join(f'    {name} = "{endpoint}"' for name in ENDPOINT_SERVICES)
+    (target / "rehearsal_override.tf").write_text(f"""
+terraform {{
+  backend "local" {{}}
+}}
+
+provider "aws" {{
+  access_key                  = "rehearsal"
+  secret_key                  = "rehearsal"
+  skip_credentials_validation = true
+  skip_metadata_api_check     = true
+  skip_requesting_account_id  = true
+  s3_use_path_style           = true
+
+  endpoints {{
+{endpoints}
+  }}
+}}
+""")
+    return target
+
+
+def client(service: str, endpoint: str):
+    return boto3.client(
+        service, endpoint_url=endpoint, region_name=REGION, aws_access_key_id="rehearsal",
+        aws_secret_access_key="rehearsal",
+    )
+
+
+def test_apply_then_destroy_ecr_and_service(terraform, infra, tmp_path, emulator):
+    ecr_root = rehearsal_copy(infra / "ecr", tmp_path / "ecr", emulator)
+    service_root = rehearsal_copy(infra / "service", tmp_path / "service", emulator)
+    common = [f"-var=aws_region={REGION}", "-input=false", "-no-color", "-auto-approve"]
+
+    terraform.init(ecr_root, backend=True)
+    terraform.run(ecr_root, "apply", *common)
+    repository_url = terraform.run(ecr_root, "output", "-raw", "repository_url").stdout.strip()
+    image = f"{repository_url}:rehearsal1"
+
+    service_vars = [
+        f"-var=image={image}", "-var=wait_for_steady_state=false", "-var=alb_deletion_protection=false",
+        "-var=alarm_email=oncall@example.com", f"-var=container_port={Settings().port}",
+        f"-var=health_check_path={HEALTH_PATH}",
+    ]
+    terraform.init(service_root, backend=True)
+    terraform.run(service_root, "apply", *common, *service_vars, timeout=900)
+    outputs = json.loads(terraform.run(service_root, "output", "-json").stdout)
+
+    # ---- what was created, as AWS (the emulator) reports it ----
+    repository = client("ecr", emulator).describe_repositories()["repositories"][0]
+    assert repository["imageTagMutability"] == "IMMUTABLE"
+    assert repository["imageScanningConfiguration"]["scanOnPush"]
+
+    ecs = client("ecs", emulator)
+    cluster = ecs.describe_clusters(clusters=[outputs["cluster_name"]["value"]], include=["SETTINGS"])["clusters"][0]
+    assert {"name": "containerInsights", "value": "enabled"} in cluster["settings"]
+    service = ecs.describe_services(cluster=cluster["clusterName"], services=[outputs["service_name"]["value"]])
+    service = service["services"][0]
+    # moto does not report deployment settings; the applied state does.
+    state = json.loads(terraform.run(service_root, "show", "-json").stdout)
+    applied = {r["address"]: r["values"] for r in state["values"]["root_module"]["resources"]}
+    assert applied["aws_ecs_service.this"]["deployment_circuit_breaker"] == [{"enable": True, "rollback": True}]
+    assert service["desiredCount"] == 2 and service["launchType"] == "FARGATE"
+    task = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
+    (container,) = task["containerDefinitions"]
+    assert container["image"] == image
+    assert container["portMappings"][0]["containerPort"] == Settings().port
+    assert container["readonlyRootFilesystem"] is True
+    assert task["requiresCompatibilities"] == ["FARGATE"]
+
+    elb = client("elbv2", emulator)
+    (target_group,) = elb.describe_target_groups()["TargetGroups"]
+    assert target_group["HealthCheckPath"] == HEALTH_PATH and target_group["Port"] == Settings().port
+    (balancer,) = elb.describe_load_balancers()["LoadBalancers"]
+    assert outputs["predict_url"]["value"] == f"http://{balancer['DNSName']}/predict"
+
+    ec2 = client("ec2", emulator)
+    groups = {g["GroupName"]: g for g in ec2.describe_security_groups()["SecurityGroups"]}
+    task_group, alb_group = groups["iris-gateway-task"], groups["iris-gateway-alb"]
+    (ingress,) = task_group["IpPermissions"]
+    assert ingress["FromPort"] == ingress["ToPort"] == Settings().port
+    assert ingress["IpRanges"] == [] and [p["GroupId"] for p in ingress["UserIdGroupPairs"]] == [alb_group["GroupId"]]
+
+    scaling = client("application-autoscaling", emulator).describe_scalable_targets(ServiceNamespace="ecs")
+    (target,) = scaling["ScalableTargets"]
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (2, 6)
+    alarms = {a["AlarmName"] for a in client("cloudwatch", emulator).describe_alarms()["MetricAlarms"]}
+    assert {"iris-gateway-5xx-rate", "iris-gateway-unhealthy-targets", "iris-gateway-p99-latency"} <= alarms
+
+    # ---- and all of it goes away again; the repository survives the service ----
+    terraform.run(service_root, "destroy", *common, *service_vars, timeout=900)
+    assert client("elbv2", emulator).describe_load_balancers()["LoadBalancers"] == []
+    remaining = ecs.list_clusters()["clusterArns"]
+    if remaining:
+        assert {c["status"] for c in ecs.describe_clusters(clusters=remaining)["clusters"]} == {"INACTIVE"}
+    assert client("ecr", emulator).describe_repositories()["repositories"], "the repository outlives the service"
+    terraform.run(ecr_root, "destroy", *common)
+    assert client("ecr", emulator).describe_repositories()["repositories"] == []
