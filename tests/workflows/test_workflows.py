@@ -1,0 +1,199 @@
+"""Contract tests for .github/workflows: job graph, least privilege, pinned actions,
+build once and deploy that image, run before push, rollback, and that every make
+target a job calls exists. Plus shellcheck on every run: block."""
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+WORKFLOWS = Path(__file__).resolve().parents[2] / ".github" / "workflows"
+SHA_PIN = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+
+
+def load(name: str) -> dict:
+    return yaml.safe_load((WORKFLOWS / name).read_text())
+
+
+def triggers(workflow: dict) -> dict:
+    return workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
+
+
+@pytest.fixture(scope="module")
+def pipeline() -> dict:
+    return load("ci-cd.yml")
+
+
+@pytest.fixture(scope="module")
+def destroy() -> dict:
+    return load("destroy.yml")
+
+
+def all_workflows() -> list[tuple[str, dict]]:
+    return [(path.name, yaml.safe_load(path.read_text())) for path in sorted(WORKFLOWS.glob("*.yml"))]
+
+
+def steps(job: dict) -> list[dict]:
+    return job.get("steps", [])
+
+
+def run_index(job: dict, needle: str) -> int:
+    return next(i for i, step in enumerate(steps(job)) if needle in step.get("run", ""))
+
+
+def test_job_graph(pipeline):
+    needs = {name: job.get("needs") for name, job in pipeline["jobs"].items()}
+    assert needs == {
+        "lint": None, "test": "lint", "gates": "test", "build-and-push": "gates",
+        "deploy": "build-and-push", "smoke": "deploy",
+    }
+
+
+def test_pipeline_runs_on_main_pushes_and_deploys_only_from_there(pipeline):
+    assert triggers(pipeline)["push"]["branches"] == ["main"]
+    condition = pipeline["jobs"]["build-and-push"]["if"]
+    assert "github.ref == 'refs/heads/main'" in condition and "push" in condition
+
+
+@pytest.mark.parametrize(("name", "workflow"), all_workflows())
+def test_least_privilege(name, workflow):
+    assert workflow["permissions"] == {}, f"{name}: permissions must be empty at the top"
+    aws_jobs = set()
+    for job_name, job in workflow["jobs"].items():
+        permissions = job.get("permissions")
+        assert permissions is not None, f"{name}/{job_name} must state its permissions"
+        assert set(permissions.values()) <= {"read", "write"}
+        assert {k for k, v in permissions.items() if v == "write"} <= {"id-token"}, f"{name}/{job_name}"
+        uses_aws = any("configure-aws-credentials" in step.get("uses", "") for step in steps(job))
+        if uses_aws:
+            aws_jobs.add(job_name)
+            assert permissions.get("id-token") == "write", f"{name}/{job_name} needs id-token: write for OIDC"
+        else:
+            assert "id-token" not in permissions, f"{name}/{job_name} has no AWS step, so no id-token"
+    assert aws_jobs, f"{name} has no AWS job"
+
+
+@pytest.mark.parametrize(("name", "workflow"), all_workflows())
+def test_aws_access_is_oidc_only(name, workflow):
+    text = (WORKFLOWS / name).read_text()
+    assert not re.search(r"aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY|AWS_ACCESS_KEY_ID", text)
+    for job in workflow["jobs"].values():
+        for step in steps(job):
+            if "configure-aws-credentials" in step.get("uses", ""):
+                assert step["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
+
+
+@pytest.mark.parametrize(("name", "workflow"), all_workflows())
+def test_actions_are_pinned_by_sha_with_a_version_comment(name, workflow):
+    lines = (WORKFLOWS / name).read_text().splitlines()
+    for job in workflow["jobs"].values():
+        for step in steps(job):
+            if "uses" in step:
+                assert SHA_PIN.match(step["uses"]), f"{name}: {step['uses']} is not pinned to a full commit SHA"
+                (line,) = {line for line in lines if f"uses: {step['uses']}" in line}
+                assert re.search(r"# v\d+\.\d+\.\d+$", line), f"{name}: {line.strip()} lacks its version comment"
+            if "actions/checkout" in step.get("uses", ""):
+                assert step["with"]["persist-credentials"] is False
+
+
+@pytest.mark.parametrize(("name", "workflow"), all_workflows())
+def test_inputs_reach_shell_only_through_env(name, workflow):
+    for job_name, job in workflow["jobs"].items():
+        for step in steps(job):
+            assert "${{" not in step.get("run", ""), f"{name}/{job_name}: inline expression in a run block"
+
+
+@pytest.mark.parametrize(("name", "workflow"), all_workflows())
+def test_every_job_has_a_timeout(name, workflow):
+    for job_name, job in workflow["jobs"].items():
+        assert 0 < job["timeout-minutes"] <= 60, f"{name}/{job_name}"
+
+
+def test_concurrency_cancels_ci_but_never_a_deploy(pipeline, destroy):
+    assert pipeline["concurrency"]["cancel-in-progress"] == "${{ github.ref != 'refs/heads/main' }}"
+    for job in ("deploy", "smoke"):
+        assert pipeline["jobs"][job]["concurrency"] == {"group": "deploy-production", "cancel-in-progress": False}
+    assert destroy["concurrency"] == {"group": "deploy-production", "cancel-in-progress": False}
+
+
+def test_deploy_uses_exactly_the_image_build_and_push_pushed(pipeline):
+    build = pipeline["jobs"]["build-and-push"]
+    assert build["outputs"]["image"] == "${{ steps.push.outputs.image }}"
+    push_step = next(step for step in steps(build) if step.get("id") == "push")
+    assert 'make push IMAGE="$image"' in push_step["run"] and 'echo "image=$image"' in push_step["run"]
+    assert "${TAG}" in push_step["run"] and build["env"]["TAG"] == "${{ github.sha }}"
+    deploy = pipeline["jobs"]["deploy"]
+    assert deploy["env"]["IMAGE"] == "${{ needs.build-and-push.outputs.image }}"
+    assert deploy["environment"] == "production"
+    assert 'make deploy IMAGE="$IMAGE"' in next(s for s in steps(deploy) if s.get("id") == "deploy")["run"]
+
+
+def test_the_image_is_run_before_it_is_pushed(pipeline):
+    build = pipeline["jobs"]["build-and-push"]
+    assert run_index(build, "make images") < run_index(build, "make image-check") < run_index(build, "make push")
+
+
+def test_smoke_rolls_back_to_the_previous_image_and_fails(pipeline):
+    smoke = pipeline["jobs"]["smoke"]
+    assert smoke["env"]["PREVIOUS_IMAGE"] == "${{ needs.deploy.outputs.previous }}"
+    assert pipeline["jobs"]["deploy"]["outputs"]["previous"] == "${{ steps.previous.outputs.image }}"
+    rollback = next(step for step in steps(smoke) if 'make deploy IMAGE="$PREVIOUS_IMAGE"' in step.get("run", ""))
+    assert rollback["if"].startswith("failure()")
+    assert rollback["run"].rstrip().endswith("exit 1")
+    assert run_index(smoke, "make smoke") < steps(smoke).index(rollback)
+
+
+def test_gates_run_on_a_fresh_model_and_publish_the_card(pipeline):
+    gates = pipeline["jobs"]["gates"]
+    assert run_index(gates, "make model") < run_index(gates, "git diff --exit-code")
+    upload = next(step for step in steps(gates) if "upload-artifact" in step.get("uses", ""))
+    assert "models/iris.json" in upload["with"]["path"]
+    assert "GITHUB_STEP_SUMMARY" in steps(gates)[run_index(gates, "GITHUB_STEP_SUMMARY")]["run"]
+
+
+def test_destroy_is_manual_confirmed_and_leaves_ecr(destroy):
+    assert set(triggers(destroy)) == {"workflow_dispatch"}
+    (job,) = destroy["jobs"].values()
+    assert job["env"]["CONFIRM"] == "${{ inputs.confirm }}"
+    assert run_index(job, '"$CONFIRM" != "destroy production"') == 0
+    assert "make destroy-service" in steps(job)[-1]["run"]
+    text = (WORKFLOWS / "destroy.yml").read_text()
+    assert "ecr" not in text.split("jobs:")[1].lower()
+
+
+def makefile_targets(repo_root: Path) -> set[str]:
+    text = (repo_root / "Makefile").read_text()
+    return set(re.findall(r"^([a-z][a-z0-9-]*):", text, flags=re.M))
+
+
+def test_every_make_target_a_job_calls_exists(repo_root):
+    targets = makefile_targets(repo_root)
+    called = set()
+    for _, workflow in all_workflows():
+        for job in workflow["jobs"].values():
+            for step in steps(job):
+                called |= set(re.findall(r"\bmake (?:-s )?([a-z][a-z0-9-]*)", step.get("run", "")))
+    assert called, "no job calls make"
+    assert called <= targets, f"missing make targets: {called - targets}"
+
+
+def run_blocks() -> list[tuple[str, str]]:
+    blocks = []
+    for name, workflow in all_workflows():
+        for job_name, job in workflow["jobs"].items():
+            for index, step in enumerate(steps(job)):
+                if "run" in step:
+                    blocks.append((f"{name}/{job_name}/{index}", step["run"]))
+    return blocks
+
+
+@pytest.mark.parametrize(("where", "script"), run_blocks(), ids=[where for where, _ in run_blocks()])
+def test_run_blocks_pass_shellcheck(where, script, tmp_path):
+    shellcheck = shutil.which("shellcheck") or str(Path(__file__).parents[2] / ".venvs/dev/bin/shellcheck")
+    path = tmp_path / "step.sh"
+    # GitHub runs bash with -e -o pipefail by default for run: blocks.
+    path.write_text("#!/usr/bin/env bash\nset -eo pipefail\n" + script)
+    result = subprocess.run([shellcheck, "-s", "bash", str(path)], capture_output=True, text=True)
+    assert result.returncode == 0, f"{where}:\n{result.stdout}"
