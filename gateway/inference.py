@@ -8,6 +8,7 @@ import numpy as np
 import onnxruntime as ort
 
 from gateway.card import ModelCard
+from gateway.errors import BadRequest
 from gateway.settings import Settings
 
 INPUT_NAME: Final = "input"
@@ -72,8 +73,19 @@ class Model:
             raise ModelError(f"the card describes tensors {card_input} -> {card_outputs}, not the model's")
 
     def predict(self, rows: np.ndarray) -> Prediction:
-        """rows: float32, C-contiguous, shape (n, n_features), finite."""
+        """rows: float32, C-contiguous, shape (n, n_features), finite.
+
+        Finite inputs near the float32 limit can still overflow inside the model
+        (found by fuzzing: ±1.8e38 gives inf - inf); such rows are refused rather
+        than answered with null probabilities."""
         labels, probabilities = self._run(OUTPUT_NAMES, {INPUT_NAME: rows}, None)
+        if not np.isfinite(probabilities).all():
+            bad = np.flatnonzero(~np.isfinite(probabilities).all(axis=1))
+            shown = ", ".join(str(i) for i in bad[:5]) + (", ..." if len(bad) > 5 else "")
+            raise BadRequest(
+                f"the model cannot score row {shown}: its values are too extreme (the probabilities overflow); "
+                "features are lengths in centimetres"
+            )
         return Prediction(labels, probabilities)
 
     def warm_up(self) -> None:

@@ -4,8 +4,9 @@ from typing import Any, Final
 N_FEATURES: Final = 4
 N_CLASSES: Final = 3
 
+_FLOAT32 = {"type": "number", "minimum": -3.4028234663852886e38, "maximum": 3.4028234663852886e38}
 _ROW = {
-    "type": "array", "items": {"type": "number"}, "minItems": N_FEATURES, "maxItems": N_FEATURES,
+    "type": "array", "items": _FLOAT32, "minItems": N_FEATURES, "maxItems": N_FEATURES,
     "description": "sepal length, sepal width, petal length, petal width (cm)",
     "example": [5.1, 3.5, 1.4, 0.2],
 }
@@ -34,6 +35,10 @@ SCHEMAS: Final[dict[str, Any]] = {
         "type": "object",
         "description": 'Exactly one of "features" (one row) or "instances" (many rows); other keys are ignored.',
         "properties": {"features": _ROW, "instances": {"type": "array", "items": _ROW, "minItems": 1}},
+        "oneOf": [
+            {"required": ["features"], "not": {"required": ["instances"]}},
+            {"required": ["instances"], "not": {"required": ["features"]}},
+        ],
     },
     "Prediction": {
         "type": "object", "required": ["prediction", "class_name", "probabilities"],
@@ -70,7 +75,7 @@ SCHEMAS: Final[dict[str, Any]] = {
     "V2Ready": {"type": "object", "required": ["ready"], "properties": {"ready": {"type": "boolean"}}},
     "V2ModelReady": {
         "type": "object", "required": ["name", "ready"],
-        "properties": {"name": {"type": "string"}, "ready": {"type": "boolean"}},
+        "properties": {"name": {"type": "string"}, "ready": {"type": "boolean"}, "error": {"type": "string"}},
     },
     "V2Tensor": {
         "type": "object", "required": ["name", "datatype", "shape"],
@@ -106,7 +111,9 @@ SCHEMAS: Final[dict[str, Any]] = {
                 "type": "object", "required": ["name", "shape", "datatype"],
                 "properties": {
                     "name": {"type": "string", "enum": ["input"]},
-                    "shape": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+                    "shape": {
+                        "type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2,
+                    },
                     "datatype": {"type": "string", "enum": ["FP32", "FP64"]},
                     "parameters": _ref("V2Parameters"),
                     "data": _ref("V2TensorData"),
@@ -218,7 +225,8 @@ _INFER = {
 
 
 def _v2_model(parameters: list[dict[str, Any]], summary: str, schema: str) -> dict[str, Any]:
-    item = _get(summary, {"200": _json(_ref(schema), "ok"), "404": _UNKNOWN, "503": error("not loaded yet")})
+    not_ready = _json(_ref("V2ModelReady"), "not ready") if schema == "V2ModelReady" else error("not loaded yet")
+    item = _get(summary, {"200": _json(_ref(schema), "ok"), "404": _UNKNOWN, "503": not_ready})
     item["parameters"] = parameters
     return item
 
@@ -242,7 +250,15 @@ PATHS.update({
 })
 
 
-def document() -> dict[str, Any]:
+def document(max_batch_rows: int | None = None) -> dict[str, Any]:
+    schemas = SCHEMAS
+    if max_batch_rows is not None:
+        # The batch limit is a setting; the document states the one in force.
+        predict = {**SCHEMAS["PredictRequest"]}
+        predict["properties"] = {**predict["properties"], "instances": {
+            **predict["properties"]["instances"], "maxItems": max_batch_rows,
+        }}
+        schemas = {**SCHEMAS, "PredictRequest": predict}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -251,5 +267,5 @@ def document() -> dict[str, Any]:
             "description": "Every client error is a 4xx with a JSON body {\"error\": \"...\"} saying what is wrong.",
         },
         "paths": PATHS,
-        "components": {"schemas": SCHEMAS},
+        "components": {"schemas": schemas},
     }

@@ -66,7 +66,7 @@ def routes(service: Service) -> list[Route]:
     async def model_card(request: Request) -> Response:
         return Response(orjson.dumps(service.model.card.document), media_type="application/json")
 
-    document = orjson.dumps(openapi.document())
+    document = orjson.dumps(openapi.document(service.settings.max_batch_rows))
 
     async def openapi_json(request: Request) -> Response:
         return Response(document, media_type="application/json")

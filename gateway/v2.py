@@ -124,8 +124,10 @@ def routes(service: Service) -> list[Route]:
 
     async def model_ready(request: Request) -> Response:
         model = resolve(service, request.path_params)
-        ready = service.lifecycle.ready
-        return JSONResponse({"name": model.card.name, "ready": ready}, status_code=200 if ready else 503)
+        if service.lifecycle.ready:
+            return JSONResponse({"name": model.card.name, "ready": True})
+        phase = service.lifecycle.phase.value
+        return JSONResponse({"name": model.card.name, "ready": False, "error": f"not ready: {phase}"}, 503)
 
     infer = InferEndpoint(service)
     return [

@@ -28,6 +28,10 @@ CASES = [
     ("Infinity literal", b'{"features": [Infinity, 3.5, 1.4, 0.2]}', JSON, 400, "not valid JSON"),
     ("1e999", b'{"features": [1e999, 3.5, 1.4, 0.2]}', JSON, 400, "number is infinity"),
     ("beyond float32", b'{"features": [1e39, 3.5, 1.4, 0.2]}', JSON, 400, "outside the float32 range"),
+    # Found by schemathesis: finite, but the model's arithmetic overflows.
+    ("overflowing row", b'{"features": [-6e16, -1.78e38, 1e-250, 1.6e38]}', JSON, 400, "cannot score row 0"),
+    ("overflowing batch row", b'{"instances": [[5, 3, 1, 0.2], [-6e16, -1.78e38, 0, 1.6e38]]}', JSON, 400,
+     "cannot score row 1"),
     ("empty features", b'{"features": []}', JSON, 400, "must hold 4 numbers, got 0"),
     ("empty instances", b'{"instances": []}', JSON, 400, "at least one row"),
     ("too many rows", b'{"instances": [' + b",".join([b"[1, 2, 3, 4]"] * 1001) + b"]}", JSON, 400, "the limit is 1000"),

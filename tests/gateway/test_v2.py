@@ -172,3 +172,9 @@ def test_v2_requests_are_counted_in_the_metrics(client):
     text = client.get("/metrics").text
     assert 'route="/v2/models/{model_name}/infer",status="200"' in text
     assert "gateway_predicted_rows_total 3.0" in text
+
+
+def test_rows_the_model_cannot_score_are_400(client):
+    response = client.post("/v2/models/iris/infer", json=infer_json([[-6e16, -1.78e38, 1e-250, 1.6e38]]))
+    assert response.status_code == 400
+    assert "cannot score row 0" in response.json()["error"]
