@@ -18,7 +18,8 @@ CHECKOV := CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(VENVS)/checkov/bin/checkov --qui
 LOCK_FLAGS := --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 --no-header --quiet
 
 .PHONY: help test lint pytest model gates inspect serve lock graphviz sizes clean workflow-lint tf-fmt images \
-	image-check push smoke aws-env bootstrap ecr-apply ecr-url deploy deployed-image service-url destroy-service
+	image-check push smoke aws-env bootstrap ecr-apply ecr-url deploy deployed-image service-url destroy-service \
+	wrk bench soak
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -175,6 +176,22 @@ destroy-service: tf-init-service ## tear down the service root (ECR and the stat
 	  -var image="$$image" -var alb_deletion_protection=false -target=aws_lb.this && \
 	terraform -chdir=infra/service destroy -input=false -auto-approve -var aws_region=$(AWS_REGION) \
 	  -var image="$$image" -var alb_deletion_protection=false
+
+# ---- benchmarks (not part of make test) ----------------------------------------
+
+wrk:
+	@command -v wrk >/dev/null || { \
+	  echo "installing wrk (the load generator)"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
+
+BENCH_VENVS := $(VENVS)/serve/.installed $(VENVS)/train/.installed $(VENVS)/baseline/.installed $(VENVS)/dev/.installed
+
+bench: $(BENCH_VENVS) wrk ## gateway vs the original design vs a bare ASGI bound; writes bench/results.{md,json,png}
+	$(VENVS)/dev/bin/python -m bench.run
+
+soak: $(VENVS)/serve/.installed $(VENVS)/dev/.installed wrk ## 5 minutes at 32 connections: errors and RSS growth
+	$(VENVS)/dev/bin/python -m bench.soak
 
 clean: ## remove the venvs and caches
 	rm -rf $(VENVS) .pytest_cache

@@ -46,14 +46,26 @@ def trimmed(root: Path, work: Path) -> Path:
     return copy
 
 
-def main(serve: str, train: str, baseline: str) -> None:
+def rows_for(serve: Path, train: Path, baseline: Path) -> dict[str, tuple[int, int]]:
     rows = {
-        "serve, as installed": measure(site_packages(Path(serve))),
-        "train": measure(site_packages(Path(train))),
-        "original (Flask + scikit-learn)": measure(site_packages(Path(baseline))),
+        "serve, as installed": measure(site_packages(serve)),
+        "train": measure(site_packages(train)),
+        "original (Flask + scikit-learn)": measure(site_packages(baseline)),
     }
     with tempfile.TemporaryDirectory() as work:
-        rows["serve, as shipped (trimmed)"] = measure(trimmed(site_packages(Path(serve)), Path(work)))
+        rows["serve, as shipped (trimmed)"] = measure(trimmed(site_packages(serve), Path(work)))
+    return rows
+
+
+def all_sizes() -> dict[str, float]:
+    """Installed MB of each set, from the repository's venvs (make sizes builds them)."""
+    venvs = Path(__file__).resolve().parent.parent / ".venvs"
+    rows = rows_for(venvs / "serve", venvs / "train", venvs / "baseline")
+    return {name: round(size / 1e6, 1) for name, (size, _) in rows.items()}
+
+
+def main(serve: str, train: str, baseline: str) -> None:
+    rows = rows_for(Path(serve), Path(train), Path(baseline))
     original = rows["original (Flask + scikit-learn)"][0]
     print("| dependency set | packages | installed MB | vs original |")
     print("| --- | --- | --- | --- |")

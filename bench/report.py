@@ -1,0 +1,104 @@
+"""bench/results.md and bench/results.png from the raw results."""
+from pathlib import Path
+
+TARGETS = "targets (issue): >= 10x the original at 32 connections; p99 < 0.5 ms at 1 connection; cold start < 0.5 s; " \
+          "RSS < 100 MB; >= 1 M rows/s for 1,000-row JSON batches; >= 5 M rows/s binary"
+
+
+def _rps(results: dict, server: str, scenario: str = "predict-1", connections: str = "32") -> float:
+    return results["servers"][server]["loads"][scenario][connections]["requests_per_second"]
+
+
+def headline(results: dict) -> list[str]:
+    gateway, flask, gunicorn, bare = (_rps(results, s) for s in ("gateway", "flask", "gunicorn", "bare-asgi"))
+    loads = results["servers"]["gateway"]["loads"]
+    json_rows = max(loads["predict-1000"]["32"]["rows_per_second"], loads["v2-json-1000"]["32"]["rows_per_second"])
+    binary_rows = loads["v2-binary-1000"]["32"]["rows_per_second"]
+    binary_vs_json = binary_rows / loads["v2-json-1000"]["32"]["rows_per_second"]
+    v2_share = loads["v2-json-1"]["32"]["requests_per_second"] / gateway
+    return [
+        f"gateway vs original Flask server, one row, 32 connections: **{gateway / flask:.1f}x** "
+        f"({gateway:,.0f} vs {flask:,.0f} requests/s)",
+        f"gateway vs the original under gunicorn: **{gateway / gunicorn:.1f}x** ({gunicorn:,.0f} requests/s)",
+        f"gateway reaches **{gateway / bare:.0%}** of the bare-ASGI upper bound ({bare:,.0f} requests/s)",
+        f"v2 JSON infer, one row: {v2_share:.0%} of `/predict`'s requests/s",
+        f"1,000-row batches: {json_rows / 1e6:.2f} M rows/s over JSON (best of /predict and v2), "
+        f"{binary_rows / 1e6:.2f} M rows/s over binary tensors ({binary_vs_json:.1f}x v2 JSON)",
+        f"gateway p99 at 1 connection: {loads['predict-1']['1']['p99_ms']:.3f} ms; cold start "
+        f"{results['servers']['gateway']['cold_start_s']:.3f} s (median); RSS after load "
+        f"{results['servers']['gateway']['rss_mb_after_load']:.0f} MB",
+    ]
+
+
+def markdown(results: dict) -> str:
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Run: `{results['command']}` on {results['when']}; {results['machine']['cpus']} CPUs, Python "
+        f"{results['machine']['python']}, server and wrk pinned to separate cores: {results['machine']['pinned']}. "
+        f"Each figure is one wrk run of {results['settings']['seconds']:g} s after a "
+        f"{results['settings']['warmup']:g} s warm-up, one worker per server.",
+        "",
+        "Absolute numbers vary between machines and between runs on a shared virtual machine (±10% seen here); "
+        "the ratios within one run are the result. Raw figures: `bench/results.json`; chart: `bench/results.png`.",
+        "",
+        "## Headline",
+        "",
+        *[f"- {line}" for line in headline(results)],
+        "",
+        f"_{TARGETS}_",
+        "",
+        "## Every measurement",
+        "",
+        "| server | request | conns | requests/s | rows/s | p50 ms | p99 ms | non-2xx | socket errors |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, server in results["servers"].items():
+        for scenario, loads in server["loads"].items():
+            for connections, load in loads.items():
+                lines.append(
+                    f"| {name} | {scenario} | {connections} | {load['requests_per_second']:,.0f} | "
+                    f"{load['rows_per_second']:,.0f} | {load['p50_ms']:.3f} | {load['p99_ms']:.3f} | "
+                    f"{load['non_2xx']} | {load['socket_errors']} |"
+                )
+    lines += [
+        "",
+        "| server | what | cold start (median) | RSS after load |",
+        "| --- | --- | ---: | ---: |",
+    ]
+    for name, server in results["servers"].items():
+        lines.append(
+            f"| {name} | {server['label']} | {server['cold_start_s']:.3f} s | {server['rss_mb_after_load']:.0f} MB |"
+        )
+    lines += ["", "| dependency set | installed MB |", "| --- | ---: |"]
+    lines += [f"| {name} | {size} |" for name, size in results["sizes_mb"].items()]
+    lines += ["", f"Reproduce: `{results['command']}`", ""]
+    return "\n".join(lines)
+
+
+def chart(results: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels, values, colours = [], [], []
+    palette = {"gateway": "#1f77b4", "flask": "#d62728", "gunicorn": "#ff7f0e", "bare-asgi": "#7f7f7f"}
+    for name, server in results["servers"].items():
+        for scenario, loads in server["loads"].items():
+            labels.append(f"{name}\n{scenario}")
+            values.append(loads["32"]["requests_per_second"])
+            colours.append(palette[name])
+    figure, axis = plt.subplots(figsize=(11, 5))
+    bars = axis.bar(range(len(values)), values, color=colours)
+    axis.set_xticks(range(len(values)), labels, fontsize=8)
+    axis.set_ylabel("requests/s (32 connections, one worker)")
+    flask = _rps(results, "flask")
+    axis.set_title(f"Gateway vs the original Flask + scikit-learn design ({results['when']})")
+    for bar, value in zip(bars, values):
+        axis.annotate(f"{value:,.0f}\n{value / flask:.1f}x", (bar.get_x() + bar.get_width() / 2, value),
+                      ha="center", va="bottom", fontsize=7)
+    axis.margins(y=0.2)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
