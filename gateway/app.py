@@ -60,12 +60,14 @@ def create_app(settings: Settings | None = None) -> Front:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         service.start()
         restore_signals = install_drain_on_sigterm(service.lifecycle, settings.drain_seconds)
-        flusher = asyncio.create_task(access_log.flush_periodically()) if access_log else None
+        flushers = [asyncio.create_task(service.metrics.flush_periodically())]
+        if access_log is not None:
+            flushers.append(asyncio.create_task(access_log.flush_periodically()))
         logger.info("ready: serving %s on %s:%d", settings.model_path, settings.host, settings.port)
         yield
-        if flusher is not None:
+        for flusher in flushers:
             flusher.cancel()
-            await asyncio.gather(flusher, return_exceptions=True)
+        await asyncio.gather(*flushers, return_exceptions=True)
         if restore_signals is not None:
             restore_signals()
 

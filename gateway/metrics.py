@@ -1,5 +1,13 @@
-"""Prometheus metrics. Label children are cached so the hot path does one dict
-lookup and one increment per metric, not a label resolution under a lock."""
+"""Prometheus metrics, counted cheaply on the hot path and published in bulk.
+
+Each prometheus-client increment takes a lock, and a histogram observation walks
+its buckets in Python: together 12% of the single-row request's cost (measured
+with bench/). Requests are therefore tallied in plain Python (the event loop is
+one thread) and added to the prometheus-client objects in bulk on every scrape
+and every FLUSH_SECONDS, so several workers' files (multiprocess mode) stay fresh.
+"""
+import asyncio
+from bisect import bisect_left
 from typing import Final
 
 import numpy as np
@@ -18,6 +26,18 @@ from gateway.card import ModelCard
 CONTENT_TYPE: Final = CONTENT_TYPE_LATEST
 # Sub-millisecond buckets: the gateway answers most requests well under 1 ms.
 LATENCY_BUCKETS: Final = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
+FLUSH_SECONDS: Final = 1.0
+
+
+class _Tally:
+    """Requests of one (route, method, status) since the last flush."""
+
+    __slots__ = ("count", "seconds", "buckets")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.seconds = 0.0
+        self.buckets = [0] * (len(LATENCY_BUCKETS) + 1)  # the last one is +Inf
 
 
 class Metrics:
@@ -47,37 +67,70 @@ class Metrics:
             "gateway_model_info", "The model being served", ["name", "version", "sha256"],
             registry=self.registry, multiprocess_mode="max",
         )
-        self._request_children: dict[tuple[str, str, int], Counter] = {}
-        self._latency_children: dict[str, Histogram] = {}
-        self._class_children: list[Counter] = []
+        self._class_names: list[str] = []
+        self._pending: dict[tuple[str, str, int], _Tally] = {}
+        self._pending_classes: list[int] = []
+        self._pending_rows = 0
+        self._pending_out_of_range = 0
 
     def set_model(self, card: ModelCard) -> None:
         self._info.labels(card.name, card.version, card.sha256).set(1)
-        self._class_children = [self._classes.labels(name) for name in card.classes]
+        self._class_names = list(card.classes)
+        self._pending_classes = [0] * len(card.classes)
 
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
         key = (route, method, status)
-        counter = self._request_children.get(key)
-        if counter is None:
-            counter = self._request_children[key] = self._requests.labels(route, method, str(status))
-        counter.inc()
-        latency = self._latency_children.get(route)
-        if latency is None:
-            latency = self._latency_children[route] = self._latency.labels(route)
-        latency.observe(seconds)
+        tally = self._pending.get(key)
+        if tally is None:
+            tally = self._pending[key] = _Tally()
+        tally.count += 1
+        tally.seconds += seconds
+        tally.buckets[bisect_left(LATENCY_BUCKETS, seconds)] += 1
 
     def observe_predictions(self, labels: np.ndarray, out_of_range: int) -> None:
-        self._rows.inc(len(labels))
-        if len(labels) == 1:
-            self._class_children[int(labels[0])].inc()
+        rows = len(labels)
+        self._pending_rows += rows
+        if rows == 1:
+            self._pending_classes[int(labels[0])] += 1
         else:
-            for index, count in enumerate(np.bincount(labels, minlength=len(self._class_children)).tolist()):
+            for index, count in enumerate(np.bincount(labels, minlength=len(self._pending_classes)).tolist()):
+                self._pending_classes[index] += count
+        self._pending_out_of_range += out_of_range
+
+    def flush(self) -> None:
+        """Add everything tallied since the last flush to the prometheus-client objects."""
+        pending, self._pending = self._pending, {}
+        for (route, method, status), tally in pending.items():
+            self._requests.labels(route, method, str(status)).inc(tally.count)
+            histogram = self._latency.labels(route)
+            # Bulk form of Histogram.observe (prometheus-client 0.26 keeps per-bucket,
+            # non-cumulative values and a sum); tests/gateway/test_metrics.py checks
+            # the result against observe() itself.
+            histogram._sum.inc(tally.seconds)
+            for index, count in enumerate(tally.buckets):
                 if count:
-                    self._class_children[index].inc(count)
-        if out_of_range:
-            self._out_of_range.inc(out_of_range)
+                    histogram._buckets[index].inc(count)
+        if self._pending_rows:
+            self._rows.inc(self._pending_rows)
+            self._pending_rows = 0
+        for index, count in enumerate(self._pending_classes):
+            if count:
+                self._classes.labels(self._class_names[index]).inc(count)
+                self._pending_classes[index] = 0
+        if self._pending_out_of_range:
+            self._out_of_range.inc(self._pending_out_of_range)
+            self._pending_out_of_range = 0
+
+    async def flush_periodically(self, interval: float = FLUSH_SECONDS) -> None:
+        try:
+            while True:
+                await asyncio.sleep(interval)
+                self.flush()
+        finally:
+            self.flush()
 
     def exposition(self) -> bytes:
+        self.flush()
         if self.multiprocess_mode:
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry)

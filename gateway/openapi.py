@@ -75,6 +75,10 @@ SCHEMAS: Final[dict[str, Any]] = {
     "V2Ready": {"type": "object", "required": ["ready"], "properties": {"ready": {"type": "boolean"}}},
     "V2ModelReady": {
         "type": "object", "required": ["name", "ready"],
+        "properties": {"name": {"type": "string"}, "ready": {"type": "boolean"}},
+    },
+    "V2ModelNotReady": {
+        "type": "object", "required": ["name", "ready", "error"],
         "properties": {"name": {"type": "string"}, "ready": {"type": "boolean"}, "error": {"type": "string"}},
     },
     "V2Tensor": {
@@ -225,7 +229,7 @@ _INFER = {
 
 
 def _v2_model(parameters: list[dict[str, Any]], summary: str, schema: str) -> dict[str, Any]:
-    not_ready = _json(_ref("V2ModelReady"), "not ready") if schema == "V2ModelReady" else error("not loaded yet")
+    not_ready = _json(_ref("V2ModelNotReady"), "not ready") if schema == "V2ModelReady" else error("not loaded yet")
     item = _get(summary, {"200": _json(_ref(schema), "ok"), "404": _UNKNOWN, "503": not_ready})
     item["parameters"] = parameters
     return item

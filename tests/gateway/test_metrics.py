@@ -41,3 +41,28 @@ def test_rows_outside_the_training_range_are_counted(client):
 
 def test_metrics_content_type_is_prometheus_text(client):
     assert client.get("/metrics").headers["content-type"].startswith("text/plain; version=")
+
+
+def test_bulk_flush_equals_prometheus_observe():
+    """The bulk histogram update gives exactly what observe() gives for the same values."""
+    from prometheus_client import CollectorRegistry, Histogram, generate_latest
+
+    from gateway.metrics import LATENCY_BUCKETS, Metrics
+
+    values = [0.00005, 0.0001, 0.0002, 0.0005, 0.0009, 0.003, 0.02, 0.3, 0.99, 1.0, 2.5, 7.0]
+    bulk = Metrics()
+    for value in values:
+        bulk.observe_request("/predict", "POST", 200, value)
+    bulk.flush()
+    registry = CollectorRegistry()
+    direct = Histogram("gateway_request_duration_seconds", "x", ["route"], buckets=LATENCY_BUCKETS, registry=registry)
+    for value in values:
+        direct.labels("/predict").observe(value)
+
+    def lines(text: bytes) -> list[str]:
+        return [line for line in text.decode().splitlines() if line.startswith("gateway_request_duration_seconds_")
+                and "_created" not in line]
+
+    assert lines(generate_latest(bulk.registry)) == lines(generate_latest(registry))
+    assert sample(generate_latest(bulk.registry).decode(), "gateway_request_duration_seconds_count", route="/predict") \
+        == len(values)

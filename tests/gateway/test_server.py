@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
+from gateway.metrics import FLUSH_SECONDS
 from tests.gateway.conftest import ONE_ROW
 
 
@@ -112,7 +113,15 @@ def test_several_workers_share_metrics(start_gateway, tmp_path, workers):
     gateway = start_gateway(workers=workers, temp_dir=str(tmp_path))
     for _ in range(20):
         assert httpx.post(gateway.url + "/predict", json=ONE_ROW).status_code == 200
-    text = httpx.get(gateway.url + "/metrics").text
-    line = next(line for line in text.splitlines() if line.startswith("gateway_predicted_rows_total"))
-    assert float(line.split()[-1]) == 20
+
+    def predicted_rows() -> float:
+        lines = httpx.get(gateway.url + "/metrics").text.splitlines()
+        return float(next(line for line in lines if line.startswith("gateway_predicted_rows_total")).split()[-1])
+
+    # Each worker publishes its tallies at least every FLUSH_SECONDS; the scrape
+    # lands on one worker and sums every worker's files.
+    deadline = time.monotonic() + 3 * FLUSH_SECONDS + 2
+    while predicted_rows() < 20 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert predicted_rows() == 20
     assert any(tmp_path.glob("prometheus/*.db"))
