@@ -26,6 +26,7 @@ BINARY_EXTENSION: Final = "binary_tensor_data"
 INPUT_DATATYPES: Final = {"FP32": np.dtype("<f4"), "FP64": np.dtype("<f8")}
 DTYPES: Final = {"FP32": np.dtype("<f4"), "FP64": np.dtype("<f8"), "INT64": np.dtype("<i8")}
 _FLOAT32_MAX: Final = float(np.finfo(np.float32).max)
+_NO_PARAMETERS: Final[dict[str, Any]] = {}  # read only
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,10 @@ def _flag(parameters: dict[str, Any], key: str, what: str) -> bool:
 
 
 def _shape(value: Any, name: str, n_features: int, max_rows: int) -> tuple[int, int]:
+    if type(value) is list and len(value) == 2:  # the common, valid case, checked without a generator
+        rows, columns = value
+        if type(rows) is int and type(columns) is int and columns == n_features and 1 <= rows <= max_rows:
+            return rows, columns
     if not isinstance(value, list) or not all(type(d) is int and d >= 0 for d in value):
         raise BadRequest(f'input "{name}" shape must be a list of non-negative integers')
     if len(value) != 2 or value[1] != n_features:
@@ -169,7 +174,8 @@ def decode_infer(
     request_id = document.get("id")
     if request_id is not None and not isinstance(request_id, str):
         raise BadRequest(f'"id" must be a string, got {json_kind(request_id)}')
-    parameters = _object(document.get("parameters", {}), '"parameters"')
+    parameters = document.get("parameters")
+    parameters = _NO_PARAMETERS if parameters is None else _object(parameters, '"parameters"')
     inputs = document.get("inputs")
     if not isinstance(inputs, list) or not inputs:
         raise BadRequest(f'"inputs" must be a non-empty list of tensors, such as one named "{input_spec.name}"')
@@ -188,7 +194,11 @@ def decode_infer(
         if dtype is None:
             raise BadRequest(f'input "{name}" datatype {datatype!r} is not supported; send FP32 (or FP64)')
         shape = _shape(tensor.get("shape"), name, n_features, max_rows)
-        tensor_parameters = _object(tensor.get("parameters", {}), f'input "{name}" parameters')
+        tensor_parameters = tensor.get("parameters")
+        if tensor_parameters is None:
+            tensor_parameters = _NO_PARAMETERS
+        else:
+            tensor_parameters = _object(tensor_parameters, f'input "{name}" parameters')
         if "binary_data_size" in tensor_parameters:
             if "data" in tensor:
                 raise BadRequest(f'input "{name}" has both "data" and binary_data_size')
