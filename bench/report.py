@@ -82,23 +82,40 @@ def chart(results: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    labels, values, colours = [], [], []
+    labels, values, colours, notes = [], [], [], []
     palette = {"gateway": "#1f77b4", "flask": "#d62728", "gunicorn": "#ff7f0e", "bare-asgi": "#7f7f7f"}
+    flask = _rps(results, "flask")
     for name, server in results["servers"].items():
         for scenario, loads in server["loads"].items():
+            load = loads["32"]
             labels.append(f"{name}\n{scenario}")
-            values.append(loads["32"]["requests_per_second"])
+            values.append(load["requests_per_second"])
             colours.append(palette[name])
+            batch = load["rows_per_second"] > load["requests_per_second"]
+            # A ratio of requests/s means something only between single-row requests.
+            notes.append(f"{load['requests_per_second']:,.0f}\n" + (
+                f"{load['rows_per_second'] / 1e6:.2f} M rows/s" if batch else
+                f"{load['requests_per_second'] / flask:.1f}x"
+            ))
     figure, axis = plt.subplots(figsize=(11, 5))
     bars = axis.bar(range(len(values)), values, color=colours)
     axis.set_xticks(range(len(values)), labels, fontsize=8)
     axis.set_ylabel("requests/s (32 connections, one worker)")
-    flask = _rps(results, "flask")
     axis.set_title(f"Gateway vs the original Flask + scikit-learn design ({results['when']})")
-    for bar, value in zip(bars, values):
-        axis.annotate(f"{value:,.0f}\n{value / flask:.1f}x", (bar.get_x() + bar.get_width() / 2, value),
-                      ha="center", va="bottom", fontsize=7)
+    for bar, value, note in zip(bars, values, notes):
+        axis.annotate(note, (bar.get_x() + bar.get_width() / 2, value), ha="center", va="bottom", fontsize=7)
     axis.margins(y=0.2)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
+
+
+if __name__ == "__main__":
+    # Redraw the table and chart from a results file: python -m bench.report bench/results.json
+    import json
+    import sys
+
+    source = Path(sys.argv[1])
+    data = json.loads(source.read_text())
+    (source.parent / "results.md").write_text(markdown(data))
+    chart(data, source.parent / "results.png")
