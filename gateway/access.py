@@ -7,7 +7,6 @@ FLUSH_SECONDS later, in one pass; each batch goes out as one record of the named
 logger `gateway.access`, one line per request, through whatever handler the
 logging configuration gives that logger.
 """
-import asyncio
 import logging
 import time
 from typing import Final
@@ -59,11 +58,3 @@ class AccessLog:
         entries, self._pending = self._pending, []
         if self._logger.isEnabledFor(logging.INFO):
             self._logger.info("\n".join(map(self._line, entries)))
-
-    async def flush_periodically(self, interval: float = FLUSH_SECONDS) -> None:
-        try:
-            while True:
-                await asyncio.sleep(interval)
-                self.flush()
-        finally:
-            self.flush()

@@ -14,7 +14,8 @@ from gateway.access import AccessLog
 from gateway.errors import GatewayError, error_body
 from gateway.lifecycle import install_drain_on_sigterm
 from gateway.metrics import Metrics
-from gateway import v2
+from gateway.periodic import every
+from gateway import access, metrics, v2
 from gateway.front import INTERNAL_ERROR, Front
 from gateway.routes import routes
 from gateway.service import Service
@@ -60,9 +61,9 @@ def create_app(settings: Settings | None = None) -> Front:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         service.start()
         restore_signals = install_drain_on_sigterm(service.lifecycle, settings.drain_seconds)
-        flushers = [asyncio.create_task(service.metrics.flush_periodically())]
+        flushers = [asyncio.create_task(every(metrics.FLUSH_SECONDS, service.metrics.flush))]
         if access_log is not None:
-            flushers.append(asyncio.create_task(access_log.flush_periodically()))
+            flushers.append(asyncio.create_task(every(access.FLUSH_SECONDS, access_log.flush)))
         logger.info("ready: serving %s on %s:%d", settings.model_path, settings.host, settings.port)
         yield
         for flusher in flushers:

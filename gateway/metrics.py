@@ -6,7 +6,6 @@ with bench/). Requests are therefore tallied in plain Python (the event loop is
 one thread) and added to the prometheus-client objects in bulk on every scrape
 and every FLUSH_SECONDS, so several workers' files (multiprocess mode) stay fresh.
 """
-import asyncio
 from bisect import bisect_left
 from typing import Final
 
@@ -120,14 +119,6 @@ class Metrics:
         if self._pending_out_of_range:
             self._out_of_range.inc(self._pending_out_of_range)
             self._pending_out_of_range = 0
-
-    async def flush_periodically(self, interval: float = FLUSH_SECONDS) -> None:
-        try:
-            while True:
-                await asyncio.sleep(interval)
-                self.flush()
-        finally:
-            self.flush()
 
     def exposition(self) -> bytes:
         self.flush()

@@ -14,7 +14,7 @@ from typing import Any, Final, Iterable, Sequence
 import numpy as np
 import orjson
 
-from gateway.codec import json_kind, parse_json
+from gateway.codec import json_kind, parse_json, plain_numbers
 from gateway.errors import BadRequest
 
 JSON_CONTENT: Final = b"application/json"
@@ -97,18 +97,6 @@ def _has_boolean(value: Any) -> bool:
     if isinstance(value, list):
         return any(_has_boolean(item) for item in value)
     return isinstance(value, bool)
-
-
-def _small_flat_numbers(data: list[Any], count: int) -> bool:
-    """A short, flat list of count finite FP32-range numbers, checked in plain Python:
-    for one row that is cheaper than numpy's bulk checks (see bench/)."""
-    if len(data) != count or count > 64:
-        return False
-    for item in data:
-        kind = type(item)
-        if (kind is not float and kind is not int) or not -_FLOAT32_MAX <= item <= _FLOAT32_MAX:
-            return False
-    return True
 
 
 def _json_data(data: Any, name: str, shape: tuple[int, int], has_literals: bool) -> np.ndarray:
@@ -207,7 +195,7 @@ def decode_infer(
             offset += size
         elif "data" in tensor:
             data = tensor["data"]
-            if isinstance(data, list) and _small_flat_numbers(data, prod(shape)):
+            if plain_numbers(data, prod(shape)):
                 rows = np.array(data, dtype=np.float32).reshape(shape)  # checked element by element
                 continue
             has_literals = b"true" in header or b"false" in header
