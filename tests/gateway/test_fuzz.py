@@ -32,6 +32,7 @@ def test_generated_requests_conform_and_never_fail(repo_root, tmp_path):
                 "--report", "har", "--report-dir", str(tmp_path / "report"),
             ],
             capture_output=True, text=True, timeout=540,
+            cwd=tmp_path,  # schemathesis keeps a cache folder where it runs: not in the repository
         )
         (har,) = (tmp_path / "report").glob("har-*.json")
         entries = json.loads(har.read_text())["log"]["entries"]
