@@ -3,13 +3,12 @@
 Starlette's Request and Response objects cost more per call than the model
 itself; the prediction routes speak ASGI and use these instead.
 """
-from typing import Final, Iterable
+from typing import Final
 
-from starlette.types import Receive, Scope, Send
+from starlette.types import Receive, Scope
 
 from gateway.errors import BadRequest, PayloadTooLarge
 
-Headers = list[tuple[bytes, bytes]]
 JSON: Final = b"application/json"
 
 
@@ -47,9 +46,3 @@ async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
         chunks.append(chunk)
         more = message.get("more_body", False)
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
-
-
-async def send_bytes(send: Send, status: int, body: bytes, content_type: bytes, extra: Iterable = ()) -> None:
-    headers: Headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode()), *extra]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})

@@ -32,8 +32,6 @@ REQUEST_ID_HEADER: Final = b"x-request-id"
 UNMATCHED_ROUTE: Final = "unmatched"
 INTERNAL_ERROR: Final = "internal server error"
 
-Headers = list[tuple[bytes, bytes]]
-
 error_logger = logging.getLogger("gateway.errors")
 
 
