@@ -20,6 +20,17 @@ def header(scope: Scope, name: bytes) -> bytes | None:
     return None
 
 
+def media_type(scope: Scope) -> bytes | None:
+    """The request's media type without parameters, lower-cased; None without a Content-Type."""
+    content_type = header(scope, b"content-type")
+    return None if content_type is None else content_type.split(b";", 1)[0].strip().lower()
+
+
+def is_json(media: bytes | None) -> bool:
+    """application/json, or a structured-syntax JSON type such as application/problem+json."""
+    return media is not None and (media == JSON or (media.startswith(b"application/") and media.endswith(b"+json")))
+
+
 async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
     """The whole body, refused with 413 as soon as it is known to exceed `limit`:
     from Content-Length before reading, or while reading a body sent without one

@@ -107,8 +107,11 @@ def to_rows(value: Any, n_features: int, max_rows: int, field: str, single: bool
     return matrix
 
 
-def _has_boolean(rows: list[Any]) -> bool:
-    return any(isinstance(v, bool) for row in rows if isinstance(row, list) for v in row)
+def has_boolean(value: Any) -> bool:
+    """Whether a JSON value holds true or false anywhere in its (nested) lists."""
+    if isinstance(value, list):
+        return any(has_boolean(item) for item in value)
+    return isinstance(value, bool)
 
 
 def decode_predict(body: bytes, n_features: int, max_rows: int) -> PredictRequest:
@@ -127,7 +130,7 @@ def decode_predict(body: bytes, n_features: int, max_rows: int) -> PredictReques
     # Scanning the raw bytes first keeps the element walk off the common path.
     if b"true" in body or b"false" in body:
         given = [document[field]] if single else document[field]
-        if _has_boolean(given):
+        if has_boolean(given):
             raise BadRequest(_explain(given, n_features, field, single))
     return PredictRequest(rows, single)
 

@@ -14,7 +14,7 @@ from typing import Any, Final, Iterable, Sequence
 import numpy as np
 import orjson
 
-from gateway.codec import json_kind, parse_json, plain_numbers
+from gateway.codec import has_boolean, json_kind, parse_json, plain_numbers
 from gateway.errors import BadRequest
 
 JSON_CONTENT: Final = b"application/json"
@@ -93,12 +93,6 @@ def _shape(value: Any, name: str, n_features: int, max_rows: int) -> tuple[int, 
     return value[0], value[1]
 
 
-def _has_boolean(value: Any) -> bool:
-    if isinstance(value, list):
-        return any(_has_boolean(item) for item in value)
-    return isinstance(value, bool)
-
-
 def _json_data(data: Any, name: str, shape: tuple[int, int], has_literals: bool) -> np.ndarray:
     if not isinstance(data, list):
         raise BadRequest(f'input "{name}" data must be a list of numbers, got {json_kind(data)}')
@@ -106,7 +100,7 @@ def _json_data(data: Any, name: str, shape: tuple[int, int], has_literals: bool)
         values = np.array(data)
     except (ValueError, OverflowError):
         raise BadRequest(f'input "{name}" data is ragged or not all numbers') from None
-    if values.dtype.kind not in "iuf" or (has_literals and _has_boolean(data)):
+    if values.dtype.kind not in "iuf" or (has_literals and has_boolean(data)):
         raise BadRequest(f'input "{name}" data must hold only numbers ({_kinds(data)} found)')
     if values.size != prod(shape):
         raise BadRequest(f'input "{name}" shape {list(shape)} needs {prod(shape)} values; data holds {values.size}')

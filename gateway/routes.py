@@ -9,7 +9,7 @@ from starlette.routing import Route
 from starlette.types import Scope
 
 from gateway import openapi
-from gateway.asgi import JSON, header
+from gateway.asgi import JSON, header, is_json, media_type
 from gateway.codec import decode_predict, encode_predict
 from gateway.front import HotEndpoint
 from gateway.errors import UnsupportedMediaType
@@ -25,9 +25,8 @@ OPENAPI_PATH: Final = "/openapi.json"
 
 
 def require_json(scope: Scope) -> None:
-    content_type = header(scope, b"content-type")
-    media_type = (content_type or b"").split(b";", 1)[0].strip().lower()
-    if media_type != JSON and not (media_type.startswith(b"application/") and media_type.endswith(b"+json")):
+    if not is_json(media_type(scope)):
+        content_type = header(scope, b"content-type")
         shown = content_type.decode("latin-1") if content_type else "none"
         raise UnsupportedMediaType(f"Content-Type must be application/json, got {shown}")
 

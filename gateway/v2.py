@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Scope
 
-from gateway.asgi import header
+from gateway.asgi import header, is_json, media_type
 from gateway.errors import NotFound, UnsupportedMediaType
 from gateway.front import HotEndpoint
 from gateway.inference import OUTPUT_NAMES, Model
@@ -51,19 +51,13 @@ def tensors(model: Model) -> tuple[TensorSpec, dict[str, str]]:
 
 
 def require_oip_content(scope: Scope, binary: bool) -> None:
-    content_type = header(scope, b"content-type")
-    if content_type is None:
-        return  # tritonclient sends none; the body's framing says what it is
-    media_type = content_type.split(b";", 1)[0].strip().lower()
-    if media_type == BINARY_CONTENT and binary:
-        return
-    if media_type == b"application/json" or (media_type.startswith(b"application/") and media_type.endswith(b"+json")):
-        return
-    if media_type == BINARY_CONTENT:
+    media = media_type(scope)
+    if media is None or is_json(media) or (media == BINARY_CONTENT and binary):
+        return  # no Content-Type: tritonclient sends none; the body's framing says what it is
+    if media == BINARY_CONTENT:
         raise UnsupportedMediaType("an application/octet-stream body needs an Inference-Header-Content-Length header")
-    raise UnsupportedMediaType(
-        f"Content-Type must be application/json or application/octet-stream, got {content_type.decode('latin-1')}"
-    )
+    shown = header(scope, b"content-type").decode("latin-1")
+    raise UnsupportedMediaType(f"Content-Type must be application/json or application/octet-stream, got {shown}")
 
 
 class InferEndpoint(HotEndpoint):
