@@ -8,11 +8,12 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Final
 
+import numpy as np
 import onnx
 
 from export.contract import INPUT_NAME, LABEL_NAME, MODEL_NAME, PROBABILITIES_NAME
 from export.gates import AccuracyResult, ParityResult
-from export.train import SEED, TEST_SIZE, TrainedModel
+from export.train import BLAS_THREADS, FIT_DTYPE, SEED, TEST_SIZE, TrainedModel
 
 CARD_SCHEMA_VERSION: Final = 1
 RECORDED_PACKAGES: Final = ("scikit-learn", "skl2onnx", "onnx", "onnxruntime", "numpy")
@@ -44,7 +45,12 @@ def build_card(
         "schema_version": CARD_SCHEMA_VERSION,
         "name": MODEL_NAME,
         "version": model_version,
-        "estimator": {"name": trained.name, "class": type(trained.estimator).__name__, "params": trained.params},
+        "estimator": {
+            "name": trained.name,
+            "class": type(trained.estimator).__name__,
+            "params": trained.params,
+            "fit": {"input_dtype": np.dtype(FIT_DTYPE).name, "blas_threads": BLAS_THREADS},
+        },
         "features": data.feature_names,
         "classes": data.class_names,
         "feature_range": {

@@ -8,6 +8,7 @@ from export import inspect as graph
 from export.card import read_card
 from export.contract import CARD_FILENAME, ONNX_FILENAME
 from export.convert import sha256
+from export.equivalence import equivalence
 from export.gates import ACCURACY_MARGIN, ACCURACY_THRESHOLD, PROBABILITY_ATOL
 from export.pipeline import GateOptions, GateOutcome, build, regate
 from export.probes import RANDOM_POINTS
@@ -53,6 +54,10 @@ def parser() -> argparse.ArgumentParser:
     verify_cmd = commands.add_parser("verify", help="check that a model file is the one its card describes")
     verify_cmd.add_argument("--model", type=Path, default=Path("models") / ONNX_FILENAME)
     verify_cmd.add_argument("--card", type=Path, default=Path("models") / CARD_FILENAME)
+    verify_cmd.add_argument(
+        "--reference", type=Path,
+        help="the model the card describes: when the bytes differ, compare the two models' outputs",
+    )
 
     inspect_cmd = commands.add_parser("inspect", help="print the ONNX graph; optionally draw it")
     inspect_cmd.add_argument("model", type=Path)
@@ -72,16 +77,31 @@ def _report(outcome: GateOutcome) -> int:
     return EXIT_OK if outcome.passed else EXIT_GATE_FAILED
 
 
-def _verify(model_path: Path, card_path: Path) -> int:
+def _verify(model_path: Path, card_path: Path, reference_path: Path | None) -> int:
     card = read_card(card_path)
     if card is None:
         raise FileNotFoundError(f"no model card at {card_path}")
-    actual, expected = sha256(model_path.read_bytes()), card["onnx"]["sha256"]
-    if actual != expected:
-        print(f"{model_path} has sha256 {actual}; {card_path} says {expected}", file=sys.stderr)
+    payload = model_path.read_bytes()
+    actual, expected = sha256(payload), card["onnx"]["sha256"]
+    if actual == expected:
+        print(f"{model_path} matches {card_path}: sha256 {actual}")
+        return EXIT_OK
+    print(f"{model_path} has sha256 {actual}; {card_path} says {expected}", file=sys.stderr)
+    if reference_path is None:
         return EXIT_HASH_MISMATCH
-    print(f"{model_path} matches {card_path}: sha256 {actual}")
-    return EXIT_OK
+    reference = reference_path.read_bytes()
+    if sha256(reference) != expected:
+        print(f"{reference_path} is not the model {card_path} describes either", file=sys.stderr)
+        return EXIT_HASH_MISMATCH
+    verdict = equivalence(reference, payload)
+    print(parity_report(verdict.result, f"OUTPUTS of {model_path} against {reference_path}", "same outputs"))
+    if verdict.accepted:
+        print(f"bytes differ on {verdict.machine}, where they are not promised; outputs agree: accepted",
+              file=sys.stderr)
+        return EXIT_OK
+    why = ("bytes are promised on this machine" if verdict.bytes_promised else "outputs differ")
+    print(f"rejected on {verdict.machine}: {why}", file=sys.stderr)
+    return EXIT_HASH_MISMATCH
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -96,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "gates":
             return _report(regate(args.model, args.card, _options(args)))
         if args.command == "verify":
-            return _verify(args.model, args.card)
+            return _verify(args.model, args.card, args.reference)
         model, payload = graph.load(args.model)
         print(graph.summary(model, payload))
         if args.format:

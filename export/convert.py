@@ -21,11 +21,26 @@ def to_onnx(estimator: object) -> onnx.ModelProto:
         # Triton-style clients can consume, instead of a sequence of maps.
         options={id(estimator): {"zipmap": False}},
     )
+    _canonical_opsets(model)
     onnx.checker.check_model(model, full_check=True)
     outputs = [output.name for output in model.graph.output]
     if outputs != [LABEL_NAME, PROBABILITIES_NAME]:
         raise RuntimeError(f"converter produced outputs {outputs}, expected {[LABEL_NAME, PROBABILITIES_NAME]}")
     return model
+
+
+def _canonical_opsets(model: onnx.ModelProto) -> None:
+    """Sort and deduplicate `opset_import`.
+
+    skl2onnx fills it from a set of domain names, so its order follows the
+    process's string hash seed: the same model came out in two byte orders
+    (GradientBoosting, 1 run in 6). LogisticRegression also lists the default
+    domain twice.
+    """
+    entries = sorted({(entry.domain, entry.version) for entry in model.opset_import})
+    del model.opset_import[:]
+    for domain, version in entries:
+        model.opset_import.add(domain=domain, version=version)
 
 
 def serialize(model: onnx.ModelProto) -> bytes:

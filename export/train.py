@@ -17,8 +17,18 @@ ESTIMATOR_NAMES: Final[tuple[str, ...]] = get_args(EstimatorName)
 TEST_SIZE: Final = 0.2
 SEED: Final = 42
 
+# The original was LogisticRegression(max_iter=200), i.e. L-BFGS at tol=1e-4. L-BFGS
+# stops on its own function-change criterion at an iterate that depends on the
+# BLAS kernel's rounding, so each x86-64 kernel gave different float32 weights. A
+# Newton solver driven to tol=1e-10 in float64 lands on the optimum itself: the
+# kernels then disagree only around 1e-14, far below the float32 rounding step, and
+# the exported bytes are a property of the data (README, "Reproducibility").
+LOGISTIC_TOLERANCE: Final = 1e-10
+FIT_DTYPE: Final = np.float64
+BLAS_THREADS: Final = 1
+
 _FACTORIES: Final[dict[str, Callable[[], ClassifierMixin]]] = {
-    "logistic_regression": lambda: LogisticRegression(max_iter=200),
+    "logistic_regression": lambda: LogisticRegression(solver="newton-cholesky", tol=LOGISTIC_TOLERANCE, max_iter=200),
     "random_forest": lambda: RandomForestClassifier(n_estimators=100, random_state=SEED),
     "gradient_boosting": lambda: GradientBoostingClassifier(random_state=SEED),
 }
@@ -89,6 +99,9 @@ def train(name: str = "logistic_regression", data: Dataset | None = None) -> Tra
     estimator = make_estimator(name)
     # One BLAS thread: multi-threaded reductions may sum in a different order
     # from run to run, which would change the weights in their last bits.
-    with threadpool_limits(limits=1):
-        estimator.fit(data.x_train, data.y_train)
+    # float64 (an exact widening of the float32 features): on float32 input
+    # scikit-learn's linear models compute in float32, and no solver then reaches
+    # the same weights under different BLAS kernels.
+    with threadpool_limits(limits=BLAS_THREADS):
+        estimator.fit(data.x_train.astype(FIT_DTYPE), data.y_train)
     return TrainedModel(name=name, estimator=estimator, data=data)

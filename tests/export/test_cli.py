@@ -75,3 +75,49 @@ def test_verify_accepts_the_committed_pair_and_refuses_another_model(model_dir, 
     other = ["verify", "--model", str(tmp_path / "rf" / "iris.onnx"), "--card", str(model_dir / "iris.json")]
     assert main(other) == EXIT_HASH_MISMATCH
     assert "says" in capsys.readouterr().err
+
+
+def _resaved(model_dir, tmp_path, change) -> str:
+    """A copy of the committed model with `change` applied to it."""
+    model = onnx.load(model_dir / "iris.onnx")
+    change(model)
+    path = tmp_path / "other.onnx"
+    onnx.save(model, path)
+    return str(path)
+
+
+def _verify_against(model_dir, candidate):
+    return main([
+        "verify", "--model", candidate, "--card", str(model_dir / "iris.json"),
+        "--reference", str(model_dir / "iris.onnx"),
+    ])
+
+
+def _same_outputs_other_bytes(model):
+    model.doc_string = "rebuilt on another CPU"
+
+
+def _other_outputs(model):
+    (node,) = [n for n in model.graph.node if n.op_type == "LinearClassifier"]
+    (intercepts,) = [a for a in node.attribute if a.name == "intercepts"]
+    intercepts.floats[0] += 5.0
+
+
+@pytest.mark.parametrize(
+    "machine, change, expected, verdict",
+    [
+        ("x86_64", _same_outputs_other_bytes, EXIT_HASH_MISMATCH, "bytes are promised on this machine"),
+        ("aarch64", _same_outputs_other_bytes, EXIT_OK, "outputs agree: accepted"),
+        ("aarch64", _other_outputs, EXIT_HASH_MISMATCH, "outputs differ"),
+    ],
+)
+def test_verify_compares_outputs_where_bytes_differ(
+    model_dir, tmp_path, capsys, monkeypatch, machine, change, expected, verdict
+):
+    monkeypatch.setattr("export.equivalence.platform.machine", lambda: machine)
+    candidate = _resaved(model_dir, tmp_path, change)
+    assert _verify_against(model_dir, candidate) == expected
+    out, err = capsys.readouterr()
+    assert "has sha256" in err and "says" in err, "both hashes are reported"
+    assert verdict in err
+    assert "100000" in out, "the outputs were compared on the parity probes"
