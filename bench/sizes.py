@@ -41,7 +41,8 @@ def trimmed(root: Path, work: Path) -> Path:
     for tests in sorted(copy.rglob("tests"), reverse=True):
         if tests.is_dir():
             shutil.rmtree(tests)
-    libraries = [str(p) for p in copy.rglob("*.so*") if p.is_file()]
+    # Never `<package>.libs/`: strip breaks those vendored libraries (Dockerfile.serve).
+    libraries = [str(p) for p in copy.rglob("*.so*") if p.is_file() and not p.parent.name.endswith(".libs")]
     subprocess.run(["strip", "--strip-unneeded", *libraries], check=True)
     return copy
 

@@ -1,0 +1,144 @@
+"""Run the serve image as production runs it and prove it, before any push.
+
+    python3 .ci/image_check.py iris-serve:local [--port 8080] [--report report.json]
+
+The container runs with a read-only root, /tmp as tmpfs and no extra privileges.
+Checked: the smoke test (/health, the original's example, a v2 infer), a non-root
+user, no scikit-learn, no pip, a read-only root filesystem, the image's own
+HEALTHCHECK command, and SIGTERM draining to exit 0. If the container exits while
+it is awaited, the check fails at once with its log. Standard library only, like
+smoke.py: the pipeline runs it on a bare runner.
+"""
+import argparse
+import json
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ENGINE = str(HERE / "engine")
+CONTAINER = "iris-image-check"
+START_SECONDS = 60
+
+
+def engine(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run([ENGINE, *args], capture_output=True, text=True, check=check)
+
+
+def inspect(fmt: str, target: str, kind: str = "container") -> str:
+    return engine(kind, "inspect", "--format", fmt, target).stdout.strip()
+
+
+def running() -> bool:
+    return inspect("{{.State.Running}}", CONTAINER) == "true"
+
+
+def logs() -> str:
+    done = engine("logs", CONTAINER, check=False)
+    return done.stdout + done.stderr
+
+
+def wait_healthy(base: str) -> float:
+    """Seconds until /health answered 200; fails at once if the container exits."""
+    started = time.monotonic()
+    while True:
+        if not running():
+            raise SystemExit(f"FAIL the container exited ({inspect('{{.State.ExitCode}}', CONTAINER)}):\n{logs()}")
+        try:
+            with urllib.request.urlopen(f"{base}/health", timeout=2) as response:
+                if response.status == 200:
+                    return time.monotonic() - started
+        except (urllib.error.URLError, OSError):
+            pass
+        if time.monotonic() - started > START_SECONDS:
+            raise SystemExit(f"FAIL /health did not answer 200 within {START_SECONDS} s:\n{logs()}")
+        time.sleep(0.2)
+
+
+def exec_rc(*command: str) -> tuple[int, str]:
+    done = engine("exec", CONTAINER, *command, check=False)
+    return done.returncode, (done.stdout + done.stderr).strip()
+
+
+def size_mb(image: str) -> float:
+    return int(inspect("{{.Size}}", image, "image")) / 1e6
+
+
+def checks(image: str, base: str, base_image: str) -> dict[str, Any]:
+    report: dict[str, Any] = {"image": image, "engine": engine("name").stdout.strip()}
+    report["seconds_to_healthy"] = round(wait_healthy(base), 2)
+    smoke = subprocess.run([sys.executable, str(HERE / "smoke.py"), base], capture_output=True, text=True)
+    report["smoke"] = (smoke.stdout + smoke.stderr).strip()
+    report["smoke_passed"] = smoke.returncode == 0
+    report["uid"] = int(exec_rc("id", "-u")[1])
+    report["sklearn_importable"] = exec_rc("python", "-c", "import sklearn")[0] == 0
+    report["pip_present"] = exec_rc("python", "-m", "pip", "--version")[0] == 0
+    report["root_writable"] = exec_rc("python", "-c", "open('/app/probe', 'w')")[0] == 0
+    report["tmp_writable"] = exec_rc("python", "-c", "open('/tmp/probe', 'w')")[0] == 0
+    healthcheck = json.loads(inspect("{{json .Config.Healthcheck}}", image, "image") or "null")
+    report["healthcheck"] = healthcheck and healthcheck.get("Test")
+    if report["healthcheck"] and report["healthcheck"][0] == "CMD":
+        report["healthcheck_passed"] = exec_rc(*report["healthcheck"][1:])[0] == 0
+    else:
+        report["healthcheck_passed"] = False
+    started = time.monotonic()
+    engine("stop", "--time", "30", CONTAINER)
+    report["stop_seconds"] = round(time.monotonic() - started, 2)
+    report["exit_code_after_sigterm"] = int(inspect("{{.State.ExitCode}}", CONTAINER))
+    report["drain_logged"] = "drain" in logs().lower()
+    report["image_mb"] = round(size_mb(image), 1)
+    report["base_mb"] = round(size_mb(base_image), 1)
+    report["own_layers_mb"] = round(report["image_mb"] - report["base_mb"], 1)
+    return report
+
+
+FAILURES = {
+    "smoke_passed": (lambda r: r["smoke_passed"], "the smoke test failed"),
+    "uid": (lambda r: r["uid"] != 0, "the service runs as root"),
+    "sklearn_importable": (lambda r: not r["sklearn_importable"], "scikit-learn is in the image"),
+    "pip_present": (lambda r: not r["pip_present"], "pip is in the image"),
+    "root_writable": (lambda r: not r["root_writable"], "the root filesystem is writable"),
+    "tmp_writable": (lambda r: r["tmp_writable"], "/tmp is not writable"),
+    "healthcheck_passed": (lambda r: r["healthcheck_passed"], "the image's HEALTHCHECK is missing or failing"),
+    "exit_code_after_sigterm": (lambda r: r["exit_code_after_sigterm"] == 0, "SIGTERM did not end with exit 0"),
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("image")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--base-image", default="python:3.11.14-slim-bookworm")
+    parser.add_argument("--report", type=Path, help="also write the figures as JSON")
+    args = parser.parse_args()
+    engine("rm", "--force", CONTAINER, check=False)
+    # As ECS runs the task: read-only root, a tmpfs for the one writable place.
+    engine(
+        "run", "--detach", "--name", CONTAINER, "--publish", f"127.0.0.1:{args.port}:8080",
+        "--read-only", *(["--read-only-tmpfs=false"] if engine("name").stdout.strip() == "podman" else []),
+        "--tmpfs", "/tmp", "--security-opt", "no-new-privileges", args.image,
+    )
+    try:
+        report = checks(args.image, f"http://127.0.0.1:{args.port}", args.base_image)
+    finally:
+        engine("rm", "--force", CONTAINER, check=False)
+    if args.report:
+        args.report.write_text(json.dumps(report, indent=2) + "\n")
+    failures = [message for test, message in FAILURES.values() if not test(report)]
+    print(report["smoke"])
+    print(
+        f"image-check ({report['engine']}): healthy in {report['seconds_to_healthy']} s, uid {report['uid']},"
+        f" no scikit-learn, no pip, read-only root, HEALTHCHECK passed, SIGTERM -> exit"
+        f" {report['exit_code_after_sigterm']} after {report['stop_seconds']} s;"
+        f" image {report['image_mb']} MB = base {report['base_mb']} MB + own layers {report['own_layers_mb']} MB"
+        if not failures else "image-check FAILED:\n  " + "\n  ".join(failures)
+    )
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""Both images built and the serve image run like production, here, on every `make test`.
+
+A Docker daemon is used when one answers, else podman (.ci/engine); the base image
+is the official one where a registry answers, else a stand-in built from Debian
+packages (.ci/base-image). What was used is printed in the test summary.
+"""
+import json
+import subprocess
+
+import pytest
+
+from tests.conftest import free_port
+from tests.images import summary
+
+# The serve image's own layers above the base: venv, gateway, model.
+OWN_LAYERS_BUDGET_MB = 160
+
+
+def make(repo_root, *args: str) -> str:
+    done = subprocess.run(["make", "--no-print-directory", *args], cwd=repo_root, capture_output=True, text=True)
+    if done.returncode:
+        pytest.fail(f"make {' '.join(args)} exited {done.returncode}:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def report(repo_root, tmp_path_factory):
+    base = make(repo_root, "base-image").strip().splitlines()[-1]
+    summary.lines.append(base)
+    make(repo_root, "images", "TAG=test")
+    path = tmp_path_factory.mktemp("image-check") / "report.json"
+    out = make(repo_root, "image-check", "TAG=test", f"PORT={free_port()}", f"REPORT={path}")
+    summary.lines.append(out.strip().splitlines()[-1])
+    return json.loads(path.read_text())
+
+
+def test_the_serve_image_answers_the_original_contract_and_v2(report):
+    assert report["smoke_passed"], report["smoke"]
+
+
+def test_the_serve_image_runs_as_production_expects(report):
+    assert report["uid"] != 0
+    assert not report["sklearn_importable"]
+    assert not report["pip_present"]
+    assert not report["root_writable"] and report["tmp_writable"]
+
+
+def test_the_healthcheck_survives_the_build_and_passes(report):
+    assert report["healthcheck"] and report["healthcheck"][0] == "CMD"
+    assert report["healthcheck_passed"]
+
+
+def test_sigterm_drains_and_exits_0(report):
+    assert report["exit_code_after_sigterm"] == 0
+    assert report["drain_logged"]
+
+
+def test_own_layers_stay_within_budget(report):
+    assert 0 < report["own_layers_mb"] < OWN_LAYERS_BUDGET_MB, report
