@@ -11,11 +11,15 @@ from typing import Any, Final
 import numpy as np
 import onnx
 
+from export.errors import InputError
 from export.contract import INPUT_NAME, LABEL_NAME, MODEL_NAME, PROBABILITIES_NAME
 from export.gates import AccuracyResult, ParityResult
+from export.probes import BOX_MARGIN, FAR_REACHES, feature_box
 from export.train import BLAS_THREADS, FIT_DTYPE, SEED, TEST_SIZE, TrainedModel
 
 CARD_SCHEMA_VERSION: Final = 1
+# What the export stage reads back from a card.
+REQUIRED_FIELDS: Final = (("onnx", "sha256"), ("estimator", "name"), ("metrics", "accuracy"))
 RECORDED_PACKAGES: Final = ("scikit-learn", "skl2onnx", "onnx", "onnxruntime", "numpy")
 
 
@@ -30,6 +34,17 @@ def _decimal(values: Any) -> list[float]:
     # The float32 training values printed as the decimals they came from
     # (7.7, not 7.699999809265137); float32() of either is the same number.
     return [round(float(value), 6) for value in values]
+
+
+def parity_region(trained: TrainedModel, parity: ParityResult) -> dict[str, Any]:
+    """Where the parity gate proved the model: the box, and how far beyond it it looked."""
+    low, high = feature_box(trained.data.x_all, BOX_MARGIN)
+    return {
+        "box": {"min": _decimal(low), "max": _decimal(high), "margin": BOX_MARGIN},
+        "probability_atol": parity.tolerance,
+        "far_reaches": list(FAR_REACHES),
+        "far_tolerance": "probability_atol x max(1, max|x| / max|box bound|), per row",
+    }
 
 
 def build_card(
@@ -57,6 +72,7 @@ def build_card(
             "min": _decimal(data.x_train.min(axis=0)),
             "max": _decimal(data.x_train.max(axis=0)),
         },
+        "parity_region": parity_region(trained, parity),
         "tensors": {
             "input": {"name": INPUT_NAME, "datatype": "FP32", "shape": [-1, len(data.feature_names)]},
             "outputs": [
@@ -90,6 +106,15 @@ def dumps(card: dict[str, Any]) -> bytes:
 def read_card(path: Path) -> dict[str, Any] | None:
     """The card as committed, or None where there is none yet."""
     try:
-        return json.loads(path.read_text())
+        card = json.loads(path.read_text())
     except FileNotFoundError:
         return None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise InputError(f"model card {path} is not JSON: {error}") from None
+    for keys in REQUIRED_FIELDS:
+        node = card
+        for key in keys:
+            if not isinstance(node, dict) or key not in node:
+                raise InputError(f"model card {path} lacks {'.'.join(keys)}")
+            node = node[key]
+    return card

@@ -1,14 +1,17 @@
 """`python -m export`: parse arguments, call the pipeline, map results to exit codes."""
 import argparse
+import math
 import sys
+import traceback
 from pathlib import Path
-from typing import Final, Sequence
+from typing import Any, Callable, Final, Sequence
 
-from export import inspect as graph
+from export import graph
 from export.card import read_card
 from export.contract import CARD_FILENAME, ONNX_FILENAME
 from export.convert import sha256
 from export.equivalence import equivalence
+from export.errors import InputError
 from export.gates import ACCURACY_MARGIN, ACCURACY_THRESHOLD, PROBABILITY_ATOL
 from export.pipeline import GateOptions, GateOutcome, build, regate
 from export.probes import RANDOM_POINTS
@@ -20,19 +23,39 @@ EXIT_GATE_FAILED: Final = 1
 EXIT_USAGE: Final = 2  # argparse's own code for bad arguments
 EXIT_MISSING_INPUT: Final = 3
 EXIT_HASH_MISMATCH: Final = 4
+EXIT_BAD_INPUT: Final = 5
+EXIT_INTERNAL_ERROR: Final = 6
+
+
+def _number(kind: Callable[[str], Any], low: float, high: float, low_open: bool = False) -> Callable[[str], Any]:
+    """An argparse type: a finite number in [low, high] (or (low, high])."""
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not math.isfinite(value) or value < low or value > high or (low_open and value == low):
+            bound = "(" if low_open else "["
+            raise argparse.ArgumentTypeError(f"{text!r} must be a finite number in {bound}{low:g}, {high:g}]")
+        return value
+    return parse
 
 
 def _gate_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--threshold", type=float, default=ACCURACY_THRESHOLD, help="minimum accuracy (%(default)s)")
     parser.add_argument(
-        "--margin", type=float, default=ACCURACY_MARGIN,
+        "--threshold", type=_number(float, 0, 1), default=ACCURACY_THRESHOLD, help="minimum accuracy (%(default)s)"
+    )
+    parser.add_argument(
+        "--margin", type=_number(float, 0, 1), default=ACCURACY_MARGIN,
         help="how far accuracy may fall below the committed card's figure (%(default)s)",
     )
     parser.add_argument(
-        "--tolerance", type=float, default=PROBABILITY_ATOL, help="max |Δp| per probability (%(default)s)"
+        "--tolerance", type=_number(float, 0, 1, low_open=True), default=PROBABILITY_ATOL,
+        help="max |Δp| per probability inside the probe box (%(default)s)",
     )
     parser.add_argument(
-        "--random-points", type=int, default=RANDOM_POINTS, help="seeded random points for parity (%(default)s)"
+        "--random-points", type=_number(int, 1, 10_000_000), default=RANDOM_POINTS,
+        help="seeded random points for parity (%(default)s)",
     )
 
 
@@ -77,12 +100,26 @@ def _report(outcome: GateOutcome) -> int:
     return EXIT_OK if outcome.passed else EXIT_GATE_FAILED
 
 
-def _verify(model_path: Path, card_path: Path, reference_path: Path | None) -> int:
+def _read_pair(model_path: Path, card_path: Path) -> tuple[bytes, str, str]:
+    """The model's bytes, their sha256, and the sha256 its card records."""
     card = read_card(card_path)
     if card is None:
         raise FileNotFoundError(f"no model card at {card_path}")
     payload = model_path.read_bytes()
-    actual, expected = sha256(payload), card["onnx"]["sha256"]
+    return payload, sha256(payload), card["onnx"]["sha256"]
+
+
+def _gates(model_path: Path, card_path: Path, options: GateOptions) -> int:
+    _, actual, expected = _read_pair(model_path, card_path)
+    if actual != expected:
+        print(f"{model_path} has sha256 {actual}; {card_path} says {expected}: they do not belong together",
+              file=sys.stderr)
+        return EXIT_HASH_MISMATCH
+    return _report(regate(model_path, card_path, options))
+
+
+def _verify(model_path: Path, card_path: Path, reference_path: Path | None) -> int:
+    payload, actual, expected = _read_pair(model_path, card_path)
     if actual == expected:
         print(f"{model_path} matches {card_path}: sha256 {actual}")
         return EXIT_OK
@@ -104,26 +141,43 @@ def _verify(model_path: Path, card_path: Path, reference_path: Path | None) -> i
     return EXIT_HASH_MISMATCH
 
 
+def _inspect(args: argparse.Namespace) -> int:
+    model, payload = graph.load(args.model)
+    print(graph.summary(model, payload))
+    if args.format:
+        output = args.output or args.model.with_suffix(f".{args.format}")
+        graph.write_picture(model, output, args.format)
+        print(f"\npicture written to {output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "build":
+        outcome = build(args.estimator, args.out, args.model_version, _options(args))
+        code = _report(outcome)
+        print(f"\nwrote {args.out / ONNX_FILENAME} and {args.out / CARD_FILENAME}" if outcome.card else
+              "\ngates failed: nothing written", file=sys.stderr)
+        return code
+    if args.command == "gates":
+        return _gates(args.model, args.card, _options(args))
+    if args.command == "verify":
+        return _verify(args.model, args.card, args.reference)
+    return _inspect(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    # A gate verdict is 0 or 1; anything that stops a command before a verdict has
+    # its own code, so a crash can never pass for a failed (or passed) gate.
     try:
-        if args.command == "build":
-            outcome = build(args.estimator, args.out, args.model_version, _options(args))
-            code = _report(outcome)
-            print(f"\nwrote {args.out / ONNX_FILENAME} and {args.out / CARD_FILENAME}" if outcome.card else
-                  "\ngates failed: nothing written", file=sys.stderr)
-            return code
-        if args.command == "gates":
-            return _report(regate(args.model, args.card, _options(args)))
-        if args.command == "verify":
-            return _verify(args.model, args.card, args.reference)
-        model, payload = graph.load(args.model)
-        print(graph.summary(model, payload))
-        if args.format:
-            output = args.output or args.model.with_suffix(f".{args.format}")
-            graph.write_picture(model, output, args.format)
-            print(f"\npicture written to {output}", file=sys.stderr)
-        return EXIT_OK
+        return _run(args)
     except FileNotFoundError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_MISSING_INPUT
+    except InputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception:
+        traceback.print_exc()
+        print("error: the command crashed (a bug, not a gate verdict)", file=sys.stderr)
+        return EXIT_INTERNAL_ERROR

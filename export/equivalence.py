@@ -41,7 +41,7 @@ def compare_models(reference: bytes, candidate: bytes, tolerance: float = PROBAB
         labels, probabilities = theirs.run(probe.features)
         sets.append(
             compare(probe.name, reference_probabilities.astype("float64"), reference_labels, labels, probabilities,
-                    tolerance)
+                    tolerance, probe.scale)
         )
     return ParityResult(tolerance=tolerance, sets=sets)
 

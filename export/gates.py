@@ -26,6 +26,15 @@ class ParityFigures:
     """Tied rows where onnxruntime picked another of the tied classes."""
     probability_violations: int
     max_abs_diff: float
+    max_tolerance: float
+    """The largest tolerance a row of this set was held to (rows far out get more)."""
+
+
+_MEASURED: Final = ("max_abs_diff", "max_tolerance")
+
+
+def _digits(value: float) -> float:
+    return float(f"{value:.3g}")
 
 
 @dataclass(frozen=True)
@@ -40,7 +49,7 @@ class ParityResult:
     def to_dict(self) -> dict[str, Any]:
         # Three significant digits: the reference probabilities come from a BLAS
         # call whose last bits follow the CPU's kernel, and the card must not.
-        sets = [{**asdict(s), "max_abs_diff": float(f"{s.max_abs_diff:.3g}")} for s in self.sets]
+        sets = [{**asdict(s), **{key: _digits(getattr(s, key)) for key in _MEASURED}} for s in self.sets]
         return {"passed": self.passed, "probability_atol": self.tolerance, "sets": sets}
 
 
@@ -76,11 +85,13 @@ def compare(
     labels: np.ndarray,
     probabilities: np.ndarray,
     tolerance: float = PROBABILITY_ATOL,
+    scale: np.ndarray | None = None,
 ) -> ParityFigures:
     """Compare a candidate's outputs with the reference (scikit-learn's) outputs.
 
     A label difference is excused only where the reference's top two probabilities
     are exactly equal and the candidate chose one of the classes sharing the top.
+    Each row's probabilities must agree within `tolerance`, times its `scale`.
     """
     top = reference_probabilities.max(axis=1, keepdims=True)
     at_top = reference_probabilities == top
@@ -89,8 +100,9 @@ def compare(
     candidate_at_top = at_top[np.arange(len(labels)), np.clip(labels, 0, at_top.shape[1] - 1)]
     excused = differs & tied & candidate_at_top & (labels >= 0) & (labels < at_top.shape[1])
     diff = np.abs(probabilities.astype(np.float64) - reference_probabilities)
+    row_tolerance = np.full(len(labels), tolerance) if scale is None else tolerance * scale
     # NaN never compares within tolerance: a NaN probability is a violation.
-    violations = ~(diff <= tolerance).all(axis=1)
+    violations = ~(diff <= row_tolerance[:, None]).all(axis=1)
     return ParityFigures(
         name=name,
         rows=len(labels),
@@ -99,6 +111,7 @@ def compare(
         excused_tie_mismatches=int(excused.sum()),
         probability_violations=int(violations.sum()),
         max_abs_diff=float(np.nanmax(diff)) if not np.isnan(diff).all() else float("nan"),
+        max_tolerance=float(row_tolerance.max()) if len(labels) else tolerance,
     )
 
 
@@ -116,6 +129,7 @@ def parity_gate(
                 labels,
                 probabilities,
                 tolerance,
+                probe.scale,
             )
         )
     return ParityResult(tolerance=tolerance, sets=sets)

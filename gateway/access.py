@@ -19,6 +19,14 @@ MAX_PENDING: Final = 1024
 Entry = tuple[float, str, str, int, float, bytes]
 
 
+def printable(text: str) -> str:
+    """Client-controlled text made safe for a plain log line: control characters
+    (newlines, carriage returns, ANSI escapes) and other unprintables become
+    backslash escapes, so one request is always exactly one line. uvicorn decodes
+    %0A in a path into a real newline."""
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+
+
 class AccessLog:
     def __init__(self, logger: logging.Logger, json_lines: bool, max_pending: int = MAX_PENDING) -> None:
         self._logger = logger
@@ -48,7 +56,7 @@ class AccessLog:
                 "duration_ms": round(seconds * 1000, 3), "request_id": request_id.decode(),
             }).decode()
         return (
-            f"{self._timestamp(when)} INFO {self._logger.name} {method} {path} {status}"
+            f"{self._timestamp(when)} INFO {self._logger.name} {printable(method)} {printable(path)} {status}"
             f" {seconds * 1000:.3f}ms id={request_id.decode()}"
         )
 

@@ -50,7 +50,12 @@ async def server_error(request: Request, exc: Exception) -> Response:
 def create_app(settings: Settings | None = None) -> Front:
     """Build the app; nothing is loaded until the lifespan starts."""
     settings = settings or Settings()
-    service = Service(settings, Metrics(multiprocess_mode=settings.workers > 1))
+    service = Service(settings, Metrics())
+    if settings.workers > 1 and not service.metrics.multiprocess_mode:
+        logger.warning(
+            "GATEWAY_WORKERS=%d but this process was not started by `python -m gateway`:"
+            " /metrics counts this worker only", settings.workers,
+        )
     access_log = (
         AccessLog(logging.getLogger(ACCESS_LOGGER), json_lines=settings.log_format == "json")
         if settings.access_log

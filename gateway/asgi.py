@@ -3,6 +3,7 @@
 Starlette's Request and Response objects cost more per call than the model
 itself; the prediction routes speak ASGI and use these instead.
 """
+import asyncio
 from typing import Final
 
 from starlette.types import Receive, Scope
@@ -53,7 +54,32 @@ async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
-            raise PayloadTooLarge(f"request body exceeds the limit of {limit} bytes")
+            raise PayloadTooLarge(f"request body exceeds the limit of {limit} bytes", message.get("more_body", False))
         chunks.append(chunk)
         more = message.get("more_body", False)
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+async def discard_body(scope: Scope, receive: Receive, max_bytes: int, max_seconds: float) -> int:
+    """Read and drop what the client is still sending, within both bounds; return the bytes dropped.
+
+    Closing a socket with unread data in its receive buffer makes the kernel send a
+    reset, and a client still writing its body (Python's urllib, for one) then loses
+    the response it has not yet read. nginx's lingering close does the same.
+    """
+    if (header(scope, b"expect") or b"").lower() == b"100-continue":
+        return 0  # the client waits for our answer before sending: nothing is on its way
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + max_seconds
+    dropped = 0
+    while dropped <= max_bytes:
+        try:
+            message = await asyncio.wait_for(receive(), deadline - loop.time())
+        except asyncio.TimeoutError:
+            break
+        if message["type"] != "http.request":
+            break
+        dropped += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return dropped

@@ -1,4 +1,4 @@
-"""The model card as the gateway needs it: identity, classes and the training range."""
+"""The model card as the gateway needs it: identity, classes, the training range and the proven region."""
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +16,9 @@ class ModelCard:
     classes: tuple[str, ...]
     feature_min: np.ndarray
     feature_max: np.ndarray
+    parity_min: np.ndarray
+    parity_max: np.ndarray
+    """The box where the export's parity gate proved the model at its strict tolerance."""
     document: dict[str, Any]
     """The card as written by the export stage, served as is to humans."""
 
@@ -31,6 +34,8 @@ class ModelCard:
                 classes=tuple(document["classes"]),
                 feature_min=np.asarray(document["feature_range"]["min"], dtype=np.float32),
                 feature_max=np.asarray(document["feature_range"]["max"], dtype=np.float32),
+                parity_min=np.asarray(document["parity_region"]["box"]["min"], dtype=np.float32),
+                parity_max=np.asarray(document["parity_region"]["box"]["max"], dtype=np.float32),
                 document=document,
             )
         except (KeyError, TypeError) as error:

@@ -28,6 +28,11 @@ class MethodNotAllowed(GatewayError):
 class PayloadTooLarge(GatewayError):
     status = 413
 
+    def __init__(self, message: str, unread_body: bool = True) -> None:
+        super().__init__(message)
+        self.unread_body = unread_body
+        """Whether the client may still be sending: then the answer lingers (gateway.front)."""
+
 
 class UnsupportedMediaType(GatewayError):
     status = 415

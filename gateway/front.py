@@ -21,9 +21,9 @@ from typing import Final, Iterable
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.asgi import JSON, header, read_body
-from gateway.errors import GatewayError, error_body
-from gateway.access import AccessLog
+from gateway.asgi import JSON, discard_body, header, read_body
+from gateway.errors import GatewayError, PayloadTooLarge, error_body
+from gateway.access import AccessLog, printable
 from gateway.metrics import Metrics
 
 # A client's id is echoed into logs and headers, so only plain tokens are taken.
@@ -31,13 +31,19 @@ _REQUEST_ID: Final = re.compile(rb"[A-Za-z0-9._:@/+=-]{1,128}")
 REQUEST_ID_HEADER: Final = b"x-request-id"
 UNMATCHED_ROUTE: Final = "unmatched"
 INTERNAL_ERROR: Final = "internal server error"
+# After a 413, what the client still sends is read and dropped up to these bounds,
+# so that it reads the answer instead of a connection reset (asgi.discard_body).
+LINGER_BYTES: Final = 64 * 1024 * 1024
+LINGER_SECONDS: Final = 10.0
 
 error_logger = logging.getLogger("gateway.errors")
 
 
 def _log_fault(scope: Scope, request_id: bytes) -> None:
     """A real server fault: the traceback goes to the log, never to the client."""
-    error_logger.exception("unhandled error in %s %s id=%s", scope["method"], scope["path"], request_id.decode())
+    error_logger.exception(
+        "unhandled error in %s %s id=%s", printable(scope["method"]), printable(scope["path"]), request_id.decode()
+    )
 
 
 class HotEndpoint:
@@ -115,12 +121,15 @@ class Front:
     async def _answer(
         self, endpoint: HotEndpoint, scope: Scope, receive: Receive, send: Send, request_id: bytes
     ) -> int:
+        linger = False
         try:
             body = await read_body(scope, receive, self.max_body_bytes)
             content_type, payload, extra = endpoint.handle(scope, body)
             status = 200
         except GatewayError as error:
             status, content_type, payload, extra = error.status, JSON, error_body(error.message), ()
+            if isinstance(error, PayloadTooLarge) and error.unread_body:
+                linger, extra = True, ((b"connection", b"close"),)
         except Exception:
             _log_fault(scope, request_id)
             status, content_type, payload, extra = 500, JSON, error_body(INTERNAL_ERROR), ()
@@ -131,7 +140,15 @@ class Front:
             *extra,
         ]
         await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": payload})
+        if not linger:
+            await send({"type": "http.response.body", "body": payload})
+            return status
+        # The answer goes out whole at once (a client reading while it sends stops
+        # there); the response is completed, and the connection closed, only once
+        # the rest of the body has been drained.
+        await send({"type": "http.response.body", "body": payload, "more_body": True})
+        await discard_body(scope, receive, LINGER_BYTES, LINGER_SECONDS)
+        await send({"type": "http.response.body", "body": b""})
         return status
 
     async def _delegate(self, scope: Scope, receive: Receive, send: Send, request_id: bytes) -> int:

@@ -7,6 +7,7 @@ from typing import Final
 import numpy as np
 import onnxruntime as ort
 
+from gateway.bounds import Box
 from gateway.card import ModelCard
 from gateway.errors import BadRequest
 from gateway.settings import Settings
@@ -38,10 +39,8 @@ class Model:
         self._run = session._sess.run
         self.card = card
         self.n_features = len(card.features)
-        self._low = card.feature_min.tolist()
-        self._high = card.feature_max.tolist()
-        self._row_as_integer = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}.get(self.n_features)
-        self._low_rows = self._high_rows = np.empty((0, self.n_features), dtype=np.float32)
+        self.training_range = Box(card.feature_min, card.feature_max)
+        self.parity_region = Box(card.parity_min, card.parity_max)
 
     @classmethod
     def load(cls, settings: Settings) -> "Model":
@@ -97,20 +96,6 @@ class Model:
             raise ModelError(f"warm-up returned shapes {prediction.labels.shape}, {prediction.probabilities.shape}")
         logger.info("model %s version %s warmed up", self.card.name, self.card.version)
 
-    def out_of_range(self, rows: np.ndarray) -> int:
-        """Rows with any feature outside the training range: a cheap drift signal."""
-        if len(rows) == 1:  # plain Python is cheaper than five numpy calls for one row
-            row = rows[0].tolist()
-            return int(any(not low <= value <= high for value, low, high in zip(row, self._low, self._high)))
-        if len(rows) > len(self._low_rows):
-            # The bounds as full matrices: comparing same-shape arrays is 4x faster
-            # than broadcasting a 4-vector over 1,000 rows. Grown once, reused.
-            self._low_rows = np.tile(self.card.feature_min, (len(rows), 1))
-            self._high_rows = np.tile(self.card.feature_max, (len(rows), 1))
-        outside = np.less(rows, self._low_rows[:len(rows)])
-        outside |= np.greater(rows, self._high_rows[:len(rows)])
-        if self._row_as_integer is not None:
-            # Each row's booleans read as one unsigned integer: non-zero when any
-            # feature is outside. Twice as fast as any(axis=1) for 1,000 rows.
-            return int(np.count_nonzero(outside.view(self._row_as_integer)))
-        return int(np.count_nonzero(outside.any(axis=1)))
+    def outside(self, rows: np.ndarray) -> tuple[int, int]:
+        """Rows outside the training range (drift), and outside the proven parity region."""
+        return self.training_range.outside(rows), self.parity_region.outside(rows)

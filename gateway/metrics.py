@@ -18,6 +18,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
     multiprocess,
+    values,
 )
 
 from gateway.card import ModelCard
@@ -26,6 +27,18 @@ CONTENT_TYPE: Final = CONTENT_TYPE_LATEST
 # Sub-millisecond buckets: the gateway answers most requests well under 1 ms.
 LATENCY_BUCKETS: Final = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
 FLUSH_SECONDS: Final = 1.0
+
+
+def multiprocess_active() -> bool:
+    """Whether prometheus-client writes this process's values to files shared by workers.
+
+    It decides once, at import, from PROMETHEUS_MULTIPROC_DIR (gateway.__main__
+    sets it before it starts several workers). The gateway follows that decision
+    instead of making its own, so the two cannot disagree: a scrape that sums
+    worker files when none are written answers 500. `values.ValueClass` is not
+    public API; tests/gateway/test_metrics.py fails, naming the version, if it goes.
+    """
+    return values.ValueClass is not values.MutexValue
 
 
 class _Tally:
@@ -40,11 +53,10 @@ class _Tally:
 
 
 class Metrics:
-    def __init__(self, multiprocess_mode: bool = False) -> None:
+    def __init__(self) -> None:
         # In multiprocess mode prometheus-client writes every value to files in
-        # PROMETHEUS_MULTIPROC_DIR (set by gateway.__main__ before the workers
-        # start) and /metrics sums them across workers.
-        self.multiprocess_mode = multiprocess_mode
+        # PROMETHEUS_MULTIPROC_DIR and /metrics sums them across workers.
+        self.multiprocess_mode = multiprocess_active()
         self.registry = CollectorRegistry()
         self._requests = Counter(
             "gateway_requests", "HTTP requests by route and status", ["route", "method", "status"],
@@ -62,6 +74,12 @@ class Metrics:
             "gateway_out_of_range_rows", "Predicted rows with a feature outside the training range",
             registry=self.registry,
         )
+        self._unproven = Counter(
+            "gateway_unproven_rows",
+            "Predicted rows outside the region where the export's parity gate proved the model at its strict"
+            " tolerance (the model card's parity_region)",
+            registry=self.registry,
+        )
         self._info = Gauge(
             "gateway_model_info", "The model being served", ["name", "version", "sha256"],
             registry=self.registry, multiprocess_mode="max",
@@ -71,6 +89,7 @@ class Metrics:
         self._pending_classes: list[int] = []
         self._pending_rows = 0
         self._pending_out_of_range = 0
+        self._pending_unproven = 0
 
     def set_model(self, card: ModelCard) -> None:
         self._info.labels(card.name, card.version, card.sha256).set(1)
@@ -86,7 +105,8 @@ class Metrics:
         tally.seconds += seconds
         tally.buckets[bisect_left(LATENCY_BUCKETS, seconds)] += 1
 
-    def observe_predictions(self, labels: np.ndarray, out_of_range: int) -> None:
+    def observe_predictions(self, labels: np.ndarray, outside: tuple[int, int]) -> None:
+        """`outside`: rows outside the training range, and outside the proven parity region."""
         rows = len(labels)
         self._pending_rows += rows
         if rows == 1:
@@ -94,7 +114,8 @@ class Metrics:
         else:
             for index, count in enumerate(np.bincount(labels, minlength=len(self._pending_classes)).tolist()):
                 self._pending_classes[index] += count
-        self._pending_out_of_range += out_of_range
+        self._pending_out_of_range += outside[0]
+        self._pending_unproven += outside[1]
 
     def flush(self) -> None:
         """Add everything tallied since the last flush to the prometheus-client objects."""
@@ -119,6 +140,9 @@ class Metrics:
         if self._pending_out_of_range:
             self._out_of_range.inc(self._pending_out_of_range)
             self._pending_out_of_range = 0
+        if self._pending_unproven:
+            self._unproven.inc(self._pending_unproven)
+            self._pending_unproven = 0
 
     def exposition(self) -> bytes:
         self.flush()

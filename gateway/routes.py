@@ -40,10 +40,13 @@ class PredictEndpoint(HotEndpoint):
     def handle(self, scope: Scope, body: bytes) -> tuple[bytes, bytes, Iterable[tuple[bytes, bytes]]]:
         service = self.service
         model = service.model
-        require_json(scope)
+        # No body at all is a 400 whatever the Content-Type (the original answered
+        # a bare POST /predict so); 415 is for a body of the wrong type.
+        if body:
+            require_json(scope)
         request = decode_predict(body, model.n_features, service.settings.max_batch_rows)
         prediction = model.predict(request.rows)
-        service.metrics.observe_predictions(prediction.labels, model.out_of_range(request.rows))
+        service.metrics.observe_predictions(prediction.labels, model.outside(request.rows))
         payload = encode_predict(prediction.labels, prediction.probabilities, model.card.classes, request.single)
         return JSON, payload, service.model_headers
 

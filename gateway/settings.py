@@ -3,6 +3,7 @@
 Nothing else in the gateway reads os.environ; `from_env(os.environ)` is called once,
 at the edge (`python -m gateway` or the ASGI factory).
 """
+import math
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Final, Literal, Mapping, get_args
@@ -90,6 +91,9 @@ def from_env(environ: Mapping[str, str]) -> Settings:
             value = _parser(spec.type)(raw)
         except ValueError as error:
             raise SettingsError(f"{name}={raw!r} is invalid: {error}") from None
+        # float() takes "nan" and "inf"; a drain of nan seconds never ends.
+        if isinstance(value, float) and not math.isfinite(value):
+            raise SettingsError(f"{name}={raw!r} is invalid: must be a finite number")
         low, high = spec.metadata.get("min"), spec.metadata.get("max")
         if low is not None and value < low:
             raise SettingsError(f"{name}={raw!r} is invalid: must be at least {low}")

@@ -81,7 +81,7 @@ class InferEndpoint(HotEndpoint):
         input_spec, output_types = self._tensors_of(model)
         request = decode_infer(body, header_length, input_spec, OUTPUT_NAMES, service.settings.max_batch_rows)
         prediction = model.predict(request.rows)
-        service.metrics.observe_predictions(prediction.labels, model.out_of_range(request.rows))
+        service.metrics.observe_predictions(prediction.labels, model.outside(request.rows))
         arrays = {OUTPUT_NAMES[0]: prediction.labels, OUTPUT_NAMES[1]: prediction.probabilities}
         content_type, payload, extra = encode_infer(
             model.card.name,

@@ -115,3 +115,22 @@ def test_accuracy_fails_on_a_drop_below_the_committed_figure(logistic, logistic_
     targets[0] = (targets[0] + 1) % 3
     assert not accuracy_gate(logistic_onnx, data.x_test, targets, baseline=1.0, margin=0.01).passed
     assert accuracy_gate(logistic_onnx, data.x_test, targets, baseline=1.0, margin=0.05).passed
+
+
+def test_far_rows_get_a_tolerance_scaled_by_their_magnitude():
+    reference = np.array([[0.5, 0.5, 0.0], [0.5, 0.5, 0.0]])
+    labels = np.array([0, 0])
+    candidate = (reference + [[1e-3, -1e-3, 0.0], [1e-3, -1e-3, 0.0]]).astype(np.float32)
+    # Row 0 is as far out as 200 box reaches (tolerance 2e-3), row 1 is inside (1e-5).
+    figures = compare("mixed", reference, labels, labels, candidate, 1e-5, np.array([200.0, 1.0]))
+    assert figures.probability_violations == 1
+    assert figures.max_tolerance == pytest.approx(2e-3)
+
+
+def test_parity_probes_reach_far_outside_the_training_box(dataset, logistic, logistic_onnx):
+    sets = {probe.name: probe for probe in probe_sets(dataset, random_points=100)}
+    far = [probe for name, probe in sets.items() if name.startswith("far out")]
+    assert max(float(np.abs(probe.features).max()) for probe in far) > 9_000
+    assert all(probe.scale is not None and probe.scale.max() > 10 for probe in far)
+    result = parity_gate(logistic.estimator, logistic_onnx, far)
+    assert result.passed, result.to_dict()

@@ -38,6 +38,9 @@ CASES = [
     ("text/plain", b'{"features": [5.1, 3.5, 1.4, 0.2]}', {"content-type": "text/plain"}, 415, "application/json"),
     ("form", b"a=1", {"content-type": "application/x-www-form-urlencoded"}, 415, "got application/x-www-form"),
     ("no content type", b'{"features": [5.1, 3.5, 1.4, 0.2]}', {}, 415, "got none"),
+    # The original answered a bare POST /predict with 400; its users' tests expect that.
+    ("bare POST, no body, no type", b"", {}, 400, "request body is empty"),
+    ("no body, wrong type", b"", {"content-type": "text/plain"}, 400, "request body is empty"),
     ("bad content-length", b"{}", {**JSON, "content-length": "x"}, 400, "Content-Length"),
 ]
 

@@ -27,17 +27,18 @@ def test_warm_up_runs(model):
     model.warm_up()
 
 
-def test_out_of_range_counts_rows_outside_the_training_box(model):
-    low, high = model.card.feature_min, model.card.feature_max
-    inside = ((low + high) / 2).reshape(1, -1)
-    above = inside.copy()
-    above[0, 2] = high[2] + 1
-    below = inside.copy()
-    below[0, 0] = low[0] - 1
-    assert model.out_of_range(inside) == 0
-    assert model.out_of_range(above) == 1
-    assert model.out_of_range(np.concatenate([inside, above, below, inside]).astype(np.float32)) == 2
-    assert model.out_of_range(np.array([low], dtype=np.float32)) == 0
+def test_outside_counts_the_training_range_and_the_proven_region_apart(model):
+    training_high, proven_high = model.card.feature_max, model.card.parity_max
+    assert (proven_high > training_high).all(), "the parity box is the training box widened"
+    middle = ((model.card.feature_min + training_high) / 2).reshape(1, -1).astype(np.float32)
+    drifted = middle.copy()
+    drifted[0, 3] = (training_high[3] + proven_high[3]) / 2  # past training, still proven
+    unproven = middle.copy()
+    unproven[0, 0] = proven_high[0] + 1
+    assert model.outside(middle) == (0, 0)
+    assert model.outside(drifted) == (1, 0)
+    assert model.outside(unproven) == (1, 1)
+    assert model.outside(np.concatenate([middle, drifted, unproven, middle])) == (2, 1)
 
 
 def test_a_model_that_does_not_match_its_card_is_refused(settings, tmp_path):

@@ -1,5 +1,13 @@
+import os
 import re
+import subprocess
+import sys
+from importlib.metadata import version
 
+from starlette.testclient import TestClient
+
+from gateway.app import create_app_from_environment
+from gateway.metrics import multiprocess_active
 from tests.gateway.conftest import ONE_ROW
 
 
@@ -33,10 +41,14 @@ def test_requests_latency_classes_and_model_info(client, settings):
     assert len(info) == 1 and 'name="iris"' in info[0] and 'version="1"' in info[0] and "sha256=" in info[0]
 
 
-def test_rows_outside_the_training_range_are_counted(client):
+def test_rows_outside_the_training_range_and_the_proven_region_are_counted(client):
     client.post("/predict", json={"instances": [[5.1, 3.5, 1.4, 0.2], [50, 3.5, 1.4, 0.2], [5.1, 3.5, 1.4, -1]]})
     client.post("/predict", json={"features": [5.1, 3.5, 1.4, 9.0]})
-    assert sample(client.get("/metrics").text, "gateway_out_of_range_rows_total") == 3
+    # Petal width 2.8: above the training maximum (2.5), inside the parity box (3.1).
+    client.post("/predict", json={"features": [5.1, 3.5, 1.4, 2.8]})
+    text = client.get("/metrics").text
+    assert sample(text, "gateway_out_of_range_rows_total") == 4
+    assert sample(text, "gateway_unproven_rows_total") == 3
 
 
 def test_metrics_content_type_is_prometheus_text(client):
@@ -66,3 +78,31 @@ def test_bulk_flush_equals_prometheus_observe():
     assert lines(generate_latest(bulk.registry)) == lines(generate_latest(registry))
     assert sample(generate_latest(bulk.registry).decode(), "gateway_request_duration_seconds_count", route="/predict") \
         == len(values)
+
+
+def test_the_asgi_factory_with_several_workers_still_serves_metrics(monkeypatch, settings):
+    # `uvicorn --factory gateway.app:create_app_from_environment` with GATEWAY_WORKERS=2,
+    # not started by `python -m gateway`: no multiprocess directory exists, and a
+    # scrape that sums worker files would answer 500.
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    monkeypatch.setenv("GATEWAY_WORKERS", "2")
+    monkeypatch.setenv("GATEWAY_MODEL_PATH", str(settings.model_path))
+    monkeypatch.setenv("GATEWAY_CARD_PATH", str(settings.card_path))
+    with TestClient(create_app_from_environment(), raise_server_exceptions=False) as client:
+        client.post("/predict", json=ONE_ROW)
+        response = client.get("/metrics")
+    assert response.status_code == 200, response.text
+    assert sample(response.text, "gateway_predicted_rows_total") == 1
+
+
+def test_multiprocess_mode_follows_prometheus_clients_own_decision(repo_root, tmp_path):
+    # In-process, no PROMETHEUS_MULTIPROC_DIR: single-process mode.
+    assert not multiprocess_active()
+    # A process started with it (as gateway.__main__ starts its workers).
+    probe = "from gateway.metrics import multiprocess_active; print(multiprocess_active())"
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", probe], cwd=repo_root, env=env, capture_output=True, text=True)
+    assert done.stdout.strip() == "True", (
+        f"prometheus-client {version('prometheus-client')} no longer exposes values.ValueClass as"
+        f" gateway.metrics.multiprocess_active expects: {done.stderr}"
+    )

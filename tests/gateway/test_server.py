@@ -1,6 +1,9 @@
 """Against a real `python -m gateway` (uvicorn) on a free loopback port."""
+import os
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -126,3 +129,13 @@ def test_several_workers_share_metrics(start_gateway, tmp_path, workers):
     wait_until(lambda: predicted_rows() >= 20, 30 * FLUSH_SECONDS, "both workers' tallies in one scrape")
     assert predicted_rows() == 20
     assert any(tmp_path.glob("prometheus/*.db"))
+
+
+@pytest.mark.parametrize("variable", ["GATEWAY_DRAIN_SECONDS", "GATEWAY_SHUTDOWN_SECONDS"])
+def test_a_non_finite_duration_stops_the_start_with_exit_2(repo_root, variable):
+    env = {key: value for key, value in os.environ.items() if not key.startswith("GATEWAY_")}
+    env[variable] = "nan"
+    done = subprocess.run([sys.executable, "-m", "gateway"], cwd=repo_root, env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2
+    assert f"{variable}='nan' is invalid: must be a finite number" in done.stderr

@@ -35,6 +35,11 @@ def test_every_field_is_read_from_its_prefixed_variable():
         ("GATEWAY_LOG_LEVEL", "loud", "expected one of debug, info, warning, error"),
         ("GATEWAY_ACCESS_LOG", "maybe", "expected true or false"),
         ("GATEWAY_DRAIN_SECONDS", "-1", "at least 0"),
+        # A drain of nan seconds never ends (uvloop's call_later raises).
+        ("GATEWAY_DRAIN_SECONDS", "nan", "must be a finite number"),
+        ("GATEWAY_DRAIN_SECONDS", "inf", "must be a finite number"),
+        ("GATEWAY_SHUTDOWN_SECONDS", "-inf", "must be a finite number"),
+        ("GATEWAY_SHUTDOWN_SECONDS", "NaN", "must be a finite number"),
         ("GATEWAY_PROT", "8080", "unknown setting GATEWAY_PROT"),
     ],
 )

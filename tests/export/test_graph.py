@@ -2,7 +2,7 @@ import shutil
 
 import pytest
 
-from export import inspect as graph
+from export import graph
 
 
 @pytest.fixture(scope="module")

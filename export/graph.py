@@ -6,6 +6,7 @@ import onnx
 from onnx import helper
 
 from export.convert import sha256
+from export.errors import InputError
 
 if TYPE_CHECKING:
     import pydot
@@ -102,4 +103,7 @@ def write_picture(model: onnx.ModelProto, output: Path, picture_format: PictureF
 
 def load(path: Path) -> tuple[onnx.ModelProto, bytes]:
     payload = path.read_bytes()
-    return onnx.load_from_string(payload), payload
+    try:
+        return onnx.load_from_string(payload), payload
+    except Exception as error:  # protobuf's DecodeError, or onnx's own on a foreign file
+        raise InputError(f"{path} is not an ONNX model: {error}") from None
