@@ -19,7 +19,7 @@ LOCK_FLAGS := --generate-hashes --python-version 3.11 --python-platform x86_64-m
 
 .PHONY: help test lint pytest model gates inspect serve lock graphviz sizes clean workflow-lint tf-fmt images \
 	image-check push smoke aws-env bootstrap ecr-apply ecr-url deploy deployed-image service-url destroy-service \
-	wrk bench soak
+	wrk bench soak running-image image-exists
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -112,6 +112,8 @@ tf-fmt: ## terraform fmt check of infra/
 TAG ?= local
 TRAIN_IMAGE ?= iris-train:$(TAG)
 SERVE_IMAGE ?= iris-serve:$(TAG)
+# What the serve image reports as its release (X-Release, /model); CI sets TAG to the commit SHA.
+RELEASE ?= $(TAG)
 ENGINE := .ci/engine
 
 base-image: ## make the Dockerfiles' base image available: pulled, or a stand-in built from Debian packages
@@ -119,19 +121,20 @@ base-image: ## make the Dockerfiles' base image available: pulled, or a stand-in
 
 images: base-image ## build the train image (runs the gates), then the serve image from it
 	$(ENGINE) build -f Dockerfile.train -t $(TRAIN_IMAGE) .
-	$(ENGINE) build -f Dockerfile.serve --build-arg TRAIN_IMAGE=$(TRAIN_IMAGE) -t $(SERVE_IMAGE) .
+	$(ENGINE) build -f Dockerfile.serve --build-arg TRAIN_IMAGE=$(TRAIN_IMAGE) --build-arg RELEASE=$(RELEASE) \
+	  -t $(SERVE_IMAGE) .
 
 image-check: ## run the serve image like production and prove it: smoke, non-root, read-only, no scikit-learn or pip, drain
-	python3 .ci/image_check.py $(SERVE_IMAGE) --port $(PORT) $(if $(REPORT),--report $(REPORT))
+	python3 .ci/image_check.py $(SERVE_IMAGE) --port $(PORT) --release $(RELEASE) $(if $(REPORT),--report $(REPORT))
 
 push: ## tag the serve image for ECR (IMAGE=<repository url>:<tag>) and push it
 	@test -n "$(IMAGE)" || { echo "IMAGE=<repository url>:<tag> is required"; exit 2; }
 	$(ENGINE) tag $(SERVE_IMAGE) $(IMAGE)
 	$(ENGINE) push $(IMAGE)
 
-smoke: ## smoke-test a running gateway: make smoke URL=http://...
+smoke: ## smoke-test a running gateway: make smoke URL=http://... [EXPECT_RELEASE=<sha>]
 	@test -n "$(URL)" || { echo "URL=<base url> is required"; exit 2; }
-	python3 .ci/smoke.py $(URL) --wait $(or $(WAIT),120)
+	python3 .ci/smoke.py $(URL) --wait $(or $(WAIT),120) $(if $(EXPECT_RELEASE),--release $(EXPECT_RELEASE))
 
 # ---- AWS (need credentials: an admin once, then the pipeline's OIDC role) -----
 
@@ -144,8 +147,9 @@ TF_BACKEND = -backend-config=bucket=$(TF_STATE_BUCKET) -backend-config=key=$(TF_
 aws-env:
 	@test -n "$(AWS_REGION)" -a -n "$(TF_STATE_BUCKET)" || { echo "AWS_REGION and TF_STATE_BUCKET are required"; exit 2; }
 
+# Quiet: targets that print one value (deployed-image, running-image) depend on it.
 tf-init-%: aws-env
-	terraform -chdir=infra/$* init -input=false -reconfigure $(TF_BACKEND)
+	terraform -chdir=infra/$* init -input=false -reconfigure $(TF_BACKEND) >/dev/null
 
 bootstrap: ## one-time, by an admin: state bucket and GitHub OIDC deploy role (GITHUB_REPOSITORY, TF_STATE_BUCKET, AWS_REGION)
 	@test -n "$(GITHUB_REPOSITORY)" || { echo "GITHUB_REPOSITORY=<owner/name> is required"; exit 2; }
@@ -156,21 +160,33 @@ bootstrap: ## one-time, by an admin: state bucket and GitHub OIDC deploy role (G
 ecr-apply: tf-init-ecr ## create or update the ECR repository
 	terraform -chdir=infra/ecr apply -input=false -auto-approve -var aws_region=$(AWS_REGION)
 
+# Outputs are read as JSON: -raw prints a warning box to stdout on an empty state.
+NO_IMAGE := none
+TF_OUTPUT = terraform -chdir=infra/$(1) output -json | python3 .ci/tf_output.py $(2)
+
 ecr-url: ## print the repository URL
-	@terraform -chdir=infra/ecr output -raw repository_url
+	@$(call TF_OUTPUT,ecr,repository_url)
 
 deploy: tf-init-service ## apply the service root with IMAGE=<repository url>:<tag>; waits until stable
 	@test -n "$(IMAGE)" || { echo "IMAGE=<repository url>:<tag> is required"; exit 2; }
 	terraform -chdir=infra/service apply -input=false -auto-approve -var aws_region=$(AWS_REGION) -var image=$(IMAGE)
 
-deployed-image: tf-init-service ## print the image the service runs now (empty before the first deploy)
-	@terraform -chdir=infra/service output -raw image 2>/dev/null || true
+deployed-image: tf-init-service ## print the image the service runs now ("none" before the first deploy)
+	@$(call TF_OUTPUT,service,image --default $(NO_IMAGE))
 
-service-url: ## print the load balancer's base URL
-	@terraform -chdir=infra/service output -raw base_url
+service-url: ## print the service's base URL
+	@$(call TF_OUTPUT,service,base_url)
+
+running-image: tf-init-service $(VENVS)/dev/.installed ## print the image of the task definition ECS runs now (after a circuit-breaker rollback: the old one)
+	@cluster=$$($(call TF_OUTPUT,service,cluster_name)); service=$$($(call TF_OUTPUT,service,service_name)); \
+	$(VENVS)/dev/bin/python .ci/aws_state.py running-image --cluster "$$cluster" --service "$$service"
+
+image-exists: $(VENVS)/dev/.installed ## print yes when IMAGE=<repository url>:<tag> is already in the repository (a re-run: no rebuild), else no
+	@test -n "$(IMAGE)" || { echo "IMAGE=<repository url>:<tag> is required"; exit 2; }
+	@$(VENVS)/dev/bin/python .ci/aws_state.py image-exists "$(IMAGE)"
 
 destroy-service: tf-init-service ## tear down the service root (ECR and the state bootstrap stay)
-	image=$$(terraform -chdir=infra/service output -raw image 2>/dev/null || echo placeholder/none:none); \
+	image=$$($(call TF_OUTPUT,service,image --default placeholder/none:none)); \
 	terraform -chdir=infra/service apply -input=false -auto-approve -var aws_region=$(AWS_REGION) \
 	  -var image="$$image" -var alb_deletion_protection=false -target=aws_lb.this && \
 	terraform -chdir=infra/service destroy -input=false -auto-approve -var aws_region=$(AWS_REGION) \

@@ -68,10 +68,13 @@ def size_mb(image: str) -> float:
     return int(inspect("{{.Size}}", image, "image")) / 1e6
 
 
-def checks(image: str, base: str, base_image: str) -> dict[str, Any]:
+def checks(image: str, base: str, base_image: str, release: str | None) -> dict[str, Any]:
     report: dict[str, Any] = {"image": image, "engine": engine("name").stdout.strip()}
     report["seconds_to_healthy"] = round(wait_healthy(base), 2)
-    smoke = subprocess.run([sys.executable, str(HERE / "smoke.py"), base], capture_output=True, text=True)
+    smoke = subprocess.run(
+        [sys.executable, str(HERE / "smoke.py"), base, *(["--release", release] if release else [])],
+        capture_output=True, text=True,
+    )
     report["smoke"] = (smoke.stdout + smoke.stderr).strip()
     report["smoke_passed"] = smoke.returncode == 0
     report["uid"] = int(exec_rc("id", "-u")[1])
@@ -113,6 +116,7 @@ def main() -> int:
     parser.add_argument("image")
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--base-image", default="python:3.11.14-slim-bookworm")
+    parser.add_argument("--release", help="the release the image must report (X-Release, /model)")
     parser.add_argument("--report", type=Path, help="also write the figures as JSON")
     args = parser.parse_args()
     engine("rm", "--force", CONTAINER, check=False)
@@ -123,7 +127,7 @@ def main() -> int:
         "--tmpfs", "/tmp", "--security-opt", "no-new-privileges", args.image,
     )
     try:
-        report = checks(args.image, f"http://127.0.0.1:{args.port}", args.base_image)
+        report = checks(args.image, f"http://127.0.0.1:{args.port}", args.base_image, args.release)
     finally:
         engine("rm", "--force", CONTAINER, check=False)
     if args.report:

@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None) -> Front:
     # /predict/ is not /predict: a redirect would turn a client's mistake into a second request.
     app.router.redirect_slashes = False
     app.state.service = service
-    return Front(app, route_list, service.metrics, access_log, settings.max_body_bytes)
+    return Front(app, route_list, service.metrics, access_log, settings.max_body_bytes, settings.release)
 
 
 def create_app_from_environment() -> Front:

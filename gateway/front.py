@@ -29,6 +29,7 @@ from gateway.metrics import Metrics
 # A client's id is echoed into logs and headers, so only plain tokens are taken.
 _REQUEST_ID: Final = re.compile(rb"[A-Za-z0-9._:@/+=-]{1,128}")
 REQUEST_ID_HEADER: Final = b"x-request-id"
+RELEASE_HEADER: Final = b"x-release"
 UNMATCHED_ROUTE: Final = "unmatched"
 INTERNAL_ERROR: Final = "internal server error"
 # After a 413, what the client still sends is read and dropped up to these bounds,
@@ -67,8 +68,12 @@ class Front:
         metrics: Metrics,
         access_log: AccessLog | None,
         max_body_bytes: int,
+        release: str,
     ) -> None:
         self.app = app
+        # Every answer names the release that gave it: a deploy's smoke test
+        # checks that the new release, not a rolled-back one, is answering.
+        self.release = (RELEASE_HEADER, release.encode())
         self.metrics = metrics
         self.access_log = access_log
         self.max_body_bytes = max_body_bytes
@@ -137,6 +142,7 @@ class Front:
             (b"content-type", content_type),
             (b"content-length", b"%d" % len(payload)),
             (REQUEST_ID_HEADER, request_id),
+            self.release,
             *extra,
         ]
         await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -160,7 +166,7 @@ class Front:
             if message["type"] == "http.response.start":
                 started = True
                 status = message["status"]
-                message["headers"] = [*message.get("headers", ()), (REQUEST_ID_HEADER, request_id)]
+                message["headers"] = [*message.get("headers", ()), (REQUEST_ID_HEADER, request_id), self.release]
             await send(message)
 
         try:

@@ -61,7 +61,11 @@ SCHEMAS: Final[dict[str, Any]] = {
         "type": "object", "required": ["error", "status"],
         "properties": {"error": {"type": "string"}, "status": {"type": "string", "enum": ["starting", "draining"]}},
     },
-    "ModelCard": {"type": "object", "description": "models/iris.json as written by the export stage"},
+    "ModelCard": {
+        "type": "object", "required": ["release"],
+        "description": "models/iris.json as written by the export stage, plus the release serving it",
+        "properties": {"release": {"type": "string", "description": "the image's release (its commit SHA)"}},
+    },
     # Open Inference Protocol (v2), after kserve/open-inference-protocol's
     # open_inference_rest.yaml, narrowed to what this server accepts and returns.
     "V2ServerMetadata": {

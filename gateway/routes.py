@@ -66,7 +66,8 @@ def routes(service: Service) -> list[Route]:
         return Response(service.metrics.exposition(), media_type=METRICS_CONTENT_TYPE)
 
     async def model_card(request: Request) -> Response:
-        return Response(orjson.dumps(service.model.card.document), media_type="application/json")
+        document = {**service.model.card.document, "release": service.settings.release}
+        return Response(orjson.dumps(document), media_type="application/json")
 
     document = orjson.dumps(openapi.document(service.settings.max_batch_rows))
 

@@ -4,6 +4,7 @@ Nothing else in the gateway reads os.environ; `from_env(os.environ)` is called o
 at the edge (`python -m gateway` or the ASGI factory).
 """
 import math
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Final, Literal, Mapping, get_args
@@ -44,6 +45,13 @@ class Settings:
     log_level: LogLevel = field(default="info", metadata={"help": "log level"})
     log_format: LogFormat = field(default="plain", metadata={"help": "plain text or one JSON object per line"})
     access_log: bool = field(default=True, metadata={"help": "one log line per request"})
+    release: str = field(
+        default="dev",
+        metadata={
+            "help": "the release this process serves (the image's commit SHA), sent as X-Release on every response",
+            "pattern": r"[A-Za-z0-9._:+-]{1,128}",
+        },
+    )
     temp_dir: Path = field(
         default=Path("/tmp/gateway"),
         metadata={"help": "writable folder (prometheus multiprocess files when workers > 1)"},
@@ -91,6 +99,9 @@ def from_env(environ: Mapping[str, str]) -> Settings:
             value = _parser(spec.type)(raw)
         except ValueError as error:
             raise SettingsError(f"{name}={raw!r} is invalid: {error}") from None
+        pattern = spec.metadata.get("pattern")
+        if pattern is not None and not re.fullmatch(pattern, value):
+            raise SettingsError(f"{name}={raw!r} is invalid: expected letters, digits and ._:+- (at most 128)")
         # float() takes "nan" and "inf"; a drain of nan seconds never ends.
         if isinstance(value, float) and not math.isfinite(value):
             raise SettingsError(f"{name}={raw!r} is invalid: must be a finite number")

@@ -61,6 +61,45 @@ data "aws_iam_policy_document" "deploy" {
     }
   }
 
+  # The alarm topic's own key (infra/service/alarms.tf). CreateKey cannot be
+  # scoped to a key that does not exist yet; the rest are limited to keys tagged
+  # with this project.
+  statement {
+    sid       = "AlarmKeyCreate"
+    actions   = ["kms:CreateKey", "kms:TagResource", "kms:ListAliases"]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestedRegion"
+      values   = [local.region]
+    }
+  }
+
+  statement {
+    sid = "AlarmKeyManage"
+    actions = [
+      "kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy", "kms:GetKeyRotationStatus",
+      "kms:EnableKeyRotation", "kms:ListResourceTags", "kms:TagResource", "kms:UntagResource",
+      "kms:ScheduleKeyDeletion",
+    ]
+    resources = ["arn:${local.partition}:kms:${local.region}:${local.account}:key/*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/Project"
+      values   = [var.project]
+    }
+  }
+
+  # The alias record for domain_name, when a hosted zone is given.
+  statement {
+    sid = "DnsRecord"
+    actions = [
+      "route53:GetHostedZone", "route53:ListResourceRecordSets", "route53:ChangeResourceRecordSets",
+      "route53:GetChange",
+    ]
+    resources = ["arn:${local.partition}:route53:::hostedzone/*", "arn:${local.partition}:route53:::change/*"]
+  }
+
   statement {
     sid = "ProjectLogGroups"
     actions = [

@@ -74,3 +74,35 @@ resource "aws_lb_listener" "https" {
 
   tags = local.tags
 }
+
+locals {
+  # The listener that forwards to the tasks: HTTPS when there is one (80 then only redirects).
+  serving_listener_arn = local.https ? aws_lb_listener.https[0].arn : aws_lb_listener.http.arn
+  internal_routes      = ["/metrics", "/model"]
+}
+
+# /metrics and /model are for operators, not the internet: answered here with the
+# gateway's own 404 shape unless expose_internal_routes opens them.
+resource "aws_lb_listener_rule" "internal_routes" {
+  count        = var.expose_internal_routes ? 0 : 1
+  listener_arn = local.serving_listener_arn
+  priority     = 10
+
+  condition {
+    path_pattern {
+      values = local.internal_routes
+    }
+  }
+
+  action {
+    type = "fixed-response"
+
+    fixed_response {
+      content_type = "application/json"
+      message_body = jsonencode({ error = "not found" })
+      status_code  = "404"
+    }
+  }
+
+  tags = local.tags
+}

@@ -12,6 +12,8 @@ locals {
   azs            = slice(data.aws_availability_zones.available.names, 0, 2)
   task_subnets   = local.private_mode ? aws_subnet.private[*].id : aws_subnet.public[*].id
   listener_ports = local.https ? [80, 443] : [80]
+  # No certificate covers the load balancer's own DNS name, so HTTPS goes to domain_name.
+  base_url = local.https ? "https://${var.domain_name}" : "http://${aws_lb.this.dns_name}"
 }
 
 data "aws_availability_zones" "available" {

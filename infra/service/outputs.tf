@@ -4,13 +4,13 @@ output "alb_dns_name" {
 }
 
 output "base_url" {
-  description = "Where the gateway answers (https when a certificate is given)."
-  value       = "${local.https ? "https" : "http"}://${aws_lb.this.dns_name}"
+  description = "Where the gateway answers: https://<domain_name> with a certificate, else the load balancer's own name over http."
+  value       = local.base_url
 }
 
 output "predict_url" {
   description = "The original contract's endpoint."
-  value       = "${local.https ? "https" : "http"}://${aws_lb.this.dns_name}/predict"
+  value       = "${local.base_url}/predict"
 }
 
 output "cluster_name" {

@@ -347,3 +347,41 @@ variable "alb_deletion_protection" {
   type        = bool
   default     = true
 }
+
+variable "domain_name" {
+  description = "The name clients use over HTTPS; the certificate must cover it. Required with certificate_arn: no certificate covers the load balancer's own DNS name, so base_url and the smoke test use this name."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.domain_name == null || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.domain_name))
+    error_message = "domain_name must be null or a lower-case DNS name such as iris.example.com."
+  }
+
+  validation {
+    condition     = (var.certificate_arn == null) == (var.domain_name == null)
+    error_message = "certificate_arn and domain_name go together: HTTPS needs the name its certificate covers."
+  }
+}
+
+variable "route53_zone_id" {
+  description = "A Route 53 hosted zone holding domain_name: an alias record then points the name at the load balancer. Null when the name is managed elsewhere (point it at the alb_dns_name output)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.route53_zone_id == null || can(regex("^Z[A-Z0-9]{1,31}$", var.route53_zone_id))
+    error_message = "route53_zone_id must be null or a hosted zone id such as Z0123456789ABCDEFGHIJ."
+  }
+
+  validation {
+    condition     = var.route53_zone_id == null || var.domain_name != null
+    error_message = "route53_zone_id needs domain_name: the record is for that name."
+  }
+}
+
+variable "expose_internal_routes" {
+  description = "Whether the load balancer forwards /metrics and /model from the internet. False (the default) answers them with a 404 at the balancer; the tasks still serve them inside the VPC, to scrapers there."
+  type        = bool
+  default     = false
+}

@@ -50,7 +50,7 @@ def test_content_type_with_charset_is_json(client):
 def test_health_live_and_model_card(client, settings):
     assert client.get("/health").json() == {"status": "ready"}
     assert client.get("/live").json() == {"status": "alive"}
-    assert client.get("/model").json() == json.loads(settings.card_path.read_text())
+    assert client.get("/model").json() == {**json.loads(settings.card_path.read_text()), "release": settings.release}
 
 
 def test_request_id_is_echoed_or_made(client):
@@ -93,3 +93,15 @@ def test_a_server_fault_is_a_generic_500_with_the_traceback_only_in_the_log(clie
     assert "secret" not in response.text
     assert "secret internals" in caplog.text and "fault-1" in caplog.text
     assert client.get("/health").status_code == 200
+
+
+def test_every_answer_names_the_release(make_client):
+    client = make_client(release="f00dfeed")
+    for response in (
+        client.post("/predict", json={"features": [5.1, 3.5, 1.4, 0.2]}),
+        client.post("/predict", json={"features": [1]}),
+        client.get("/health"),
+        client.get("/nope"),
+    ):
+        assert response.headers["x-release"] == "f00dfeed"
+    assert client.get("/model").json()["release"] == "f00dfeed"

@@ -51,3 +51,10 @@ def test_invalid_settings_fail_with_the_variable_named(variable, value, message)
 def test_settings_are_frozen():
     with pytest.raises(FrozenInstanceError):
         Settings().port = 1  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("value", ["", "a b", "x\ny", "é", "a" * 129])
+def test_the_release_is_a_plain_token(value):
+    with pytest.raises(SettingsError, match="GATEWAY_RELEASE"):
+        from_env({"GATEWAY_RELEASE": value})
+    assert from_env({"GATEWAY_RELEASE": "0123abc.1+g"}).release == "0123abc.1+g"

@@ -9,6 +9,8 @@ import json
 import os
 import shutil
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import boto3
@@ -20,8 +22,10 @@ from gateway.routes import HEALTH_PATH
 from gateway.settings import Settings
 
 REGION = "us-east-1"
+REPO = Path(__file__).resolve().parents[2]
 ENDPOINT_SERVICES = (
-    "appautoscaling", "cloudwatch", "ec2", "ecr", "ecs", "elbv2", "iam", "logs", "s3", "sns", "sts", "wafv2",
+    "appautoscaling", "cloudwatch", "ec2", "ecr", "ecs", "elbv2", "iam", "kms", "logs", "route53", "s3", "sns",
+    "sts", "wafv2",
 )
 pytestmark = pytest.mark.timeout(900)
 
@@ -91,6 +95,26 @@ def client(service: str, endpoint: str):
     )
 
 
+def output(terraform, root: Path, name: str, default: str | None = None) -> str:
+    """An output as the Makefile reads it: `terraform output -json` through .ci/tf_output.py."""
+    state = terraform.run(root, "output", "-json").stdout
+    extra = ["--default", default] if default is not None else []
+    done = subprocess.run(
+        [sys.executable, str(REPO / ".ci" / "tf_output.py"), name, *extra], input=state, capture_output=True,
+        text=True, check=True,
+    )
+    return done.stdout.strip()
+
+
+def aws_state(emulator: str, *args: str) -> str:
+    """.ci/aws_state.py, as the pipeline runs it, pointed at the emulator."""
+    env = {**os.environ, "AWS_ENDPOINT_URL": emulator, "AWS_ACCESS_KEY_ID": "rehearsal",
+           "AWS_SECRET_ACCESS_KEY": "rehearsal", "AWS_DEFAULT_REGION": REGION}
+    done = subprocess.run([sys.executable, str(REPO / ".ci" / "aws_state.py"), *args], env=env, capture_output=True,
+                          text=True, check=True)
+    return done.stdout.strip()
+
+
 def test_apply_then_destroy_ecr_and_service(terraform, infra, tmp_path, emulator):
     ecr_root = rehearsal_copy(infra / "ecr", tmp_path / "ecr", emulator)
     service_root = rehearsal_copy(infra / "service", tmp_path / "service", emulator)
@@ -107,8 +131,11 @@ def test_apply_then_destroy_ecr_and_service(terraform, infra, tmp_path, emulator
         f"-var=health_check_path={HEALTH_PATH}",
     ]
     terraform.init(service_root, backend=True)
+    # Before the first deploy the state is empty: "none", never a warning box.
+    assert output(terraform, service_root, "image", default="none") == "none"
     terraform.run(service_root, "apply", *common, *service_vars, timeout=900)
     outputs = json.loads(terraform.run(service_root, "output", "-json").stdout)
+    assert output(terraform, service_root, "image", default="none") == image
 
     # ---- what was created, as AWS (the emulator) reports it ----
     repository = client("ecr", emulator).describe_repositories()["repositories"][0]
@@ -151,6 +178,43 @@ def test_apply_then_destroy_ecr_and_service(terraform, infra, tmp_path, emulator
     alarms = {a["AlarmName"] for a in client("cloudwatch", emulator).describe_alarms()["MetricAlarms"]}
     assert {"iris-gateway-5xx-rate", "iris-gateway-unhealthy-targets", "iris-gateway-p99-latency"} <= alarms
 
+    # The alarm topic's key is its own, and its policy lets CloudWatch publish.
+    (topic,) = client("sns", emulator).list_topics()["Topics"]
+    key_id = client("sns", emulator).get_topic_attributes(TopicArn=topic["TopicArn"])["Attributes"]["KmsMasterKeyId"]
+    policy = json.loads(client("kms", emulator).get_key_policy(KeyId=key_id, PolicyName="default")["Policy"])
+    cloudwatch = [st for st in policy["Statement"] if st["Principal"].get("Service") == "cloudwatch.amazonaws.com"]
+    assert cloudwatch and {"kms:Decrypt", "kms:GenerateDataKey*"} <= set(cloudwatch[0]["Action"])
+
+    # /metrics and /model end at the load balancer with a 404 by default.
+    (listener,) = elb.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
+    rules = [r for r in elb.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"] if not r["IsDefault"]]
+    (rule,) = rules
+    (condition,) = rule["Conditions"]
+    assert set(condition.get("Values") or condition["PathPatternConfig"]["Values"]) == {"/metrics", "/model"}
+    assert rule["Actions"][0]["FixedResponseConfig"]["StatusCode"] == "404"
+
+    # What ECS runs, asked of ECS (as the pipeline does after each deploy), and an
+    # update: the state's image and the running one move together.
+    assert aws_state(emulator, "running-image", "--cluster", cluster["clusterName"],
+                     "--service", service["serviceName"]) == image
+    updated = f"{repository_url}:rehearsal2"
+    service_vars[0] = f"-var=image={updated}"
+    terraform.run(service_root, "apply", *common, *service_vars, timeout=900)
+    assert output(terraform, service_root, "image", default="none") == updated
+    assert aws_state(emulator, "running-image", "--cluster", cluster["clusterName"],
+                     "--service", service["serviceName"]) == updated
+
+    # A re-run finds a pushed tag and builds nothing; an unknown tag is "no".
+    client("ecr", emulator).put_image(
+        repositoryName=repository["repositoryName"], imageTag="rehearsal2",
+        imageManifest=json.dumps({
+            "schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {}, "layers": [],
+        }),
+    )
+    assert aws_state(emulator, "image-exists", updated) == "yes"
+    assert aws_state(emulator, "image-exists", f"{repository_url}:never-pushed") == "no"
+
     # ---- and all of it goes away again; the repository survives the service ----
     terraform.run(service_root, "destroy", *common, *service_vars, timeout=900)
     assert client("elbv2", emulator).describe_load_balancers()["LoadBalancers"] == []
@@ -158,5 +222,9 @@ def test_apply_then_destroy_ecr_and_service(terraform, infra, tmp_path, emulator
     if remaining:
         assert {c["status"] for c in ecs.describe_clusters(clusters=remaining)["clusters"]} == {"INACTIVE"}
     assert client("ecr", emulator).describe_repositories()["repositories"], "the repository outlives the service"
+    # The repository refuses deletion while it holds images (no force_delete): empty it first.
+    client("ecr", emulator).batch_delete_image(
+        repositoryName=repository["repositoryName"], imageIds=[{"imageTag": "rehearsal2"}]
+    )
     terraform.run(ecr_root, "destroy", *common)
     assert client("ecr", emulator).describe_repositories()["repositories"] == []

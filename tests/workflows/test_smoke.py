@@ -45,3 +45,20 @@ def test_smoke_fails_on_a_wrong_prediction(repo_root, start_gateway, tmp_path):
     result = smoke(repo_root, gateway.url)
     assert result.returncode == 1
     assert "expected prediction 0" in result.stderr
+
+
+def test_smoke_passes_when_the_expected_release_answers(repo_root, start_gateway):
+    gateway = start_gateway(release="0123abcd")
+    result = smoke(repo_root, gateway.url, "--release", "0123abcd")
+    assert result.returncode == 0, result.stderr
+    assert "every answer from release 0123abcd" in result.stdout
+
+
+def test_smoke_fails_when_an_old_release_answers(repo_root, start_gateway):
+    # What a circuit-breaker rollback looks like from outside: the service is
+    # healthy and correct, but it is the previous release answering.
+    gateway = start_gateway(release="previous")
+    result = smoke(repo_root, gateway.url, "--release", "0123abcd")
+    assert result.returncode == 1
+    assert "came from release previous, expected 0123abcd" in result.stderr
+    assert "/model reports release previous" in result.stderr

@@ -43,12 +43,19 @@ def run_index(job: dict, needle: str) -> int:
     return next(i for i, step in enumerate(steps(job)) if needle in step.get("run", ""))
 
 
-def test_job_graph(pipeline):
-    needs = {name: job.get("needs") for name, job in pipeline["jobs"].items()}
-    assert needs == {
-        "lint": None, "test": "lint", "gates": "test", "build-and-push": "gates",
-        "deploy": "build-and-push", "smoke": "deploy",
-    }
+def upstream(pipeline: dict, job: str) -> set[str]:
+    """Every job that must succeed before `job` starts."""
+    needs = pipeline["jobs"][job].get("needs") or []
+    direct = {needs} if isinstance(needs, str) else set(needs)
+    return direct.union(*(upstream(pipeline, name) for name in direct))
+
+
+def test_nothing_ships_unless_lint_tests_and_gates_passed(pipeline):
+    # Whatever touches AWS (build-and-push, deploy, smoke) waits for every check.
+    for name, job in pipeline["jobs"].items():
+        if any("configure-aws-credentials" in step.get("uses", "") for step in steps(job)):
+            assert {"lint", "test", "gates"} <= upstream(pipeline, name), name
+    assert "build-and-push" in upstream(pipeline, "deploy") and "deploy" in upstream(pipeline, "smoke")
 
 
 def test_pipeline_runs_on_main_pushes_and_deploys_only_from_there(pipeline):
@@ -120,10 +127,11 @@ def test_concurrency_cancels_ci_but_never_a_deploy(pipeline, destroy):
 
 def test_deploy_uses_exactly_the_image_build_and_push_pushed(pipeline):
     build = pipeline["jobs"]["build-and-push"]
-    assert build["outputs"]["image"] == "${{ steps.push.outputs.image }}"
+    assert build["outputs"]["image"] == "${{ steps.target.outputs.image }}"
+    target = next(step for step in steps(build) if step.get("id") == "target")
+    assert 'image="${url}:${TAG}"' in target["run"] and build["env"]["TAG"] == "${{ github.sha }}"
     push_step = next(step for step in steps(build) if step.get("id") == "push")
-    assert 'make push IMAGE="$image"' in push_step["run"] and 'echo "image=$image"' in push_step["run"]
-    assert "${TAG}" in push_step["run"] and build["env"]["TAG"] == "${{ github.sha }}"
+    assert push_step["env"]["IMAGE"] == "${{ steps.target.outputs.image }}" and "make push" in push_step["run"]
     deploy = pipeline["jobs"]["deploy"]
     assert deploy["env"]["IMAGE"] == "${{ needs.build-and-push.outputs.image }}"
     assert deploy["environment"] == "production"
@@ -193,7 +201,22 @@ def run_blocks() -> list[tuple[str, str]]:
 def test_run_blocks_pass_shellcheck(where, script, tmp_path):
     shellcheck = shutil.which("shellcheck") or str(Path(__file__).parents[2] / ".venvs/dev/bin/shellcheck")
     path = tmp_path / "step.sh"
-    # GitHub runs bash with -e -o pipefail by default for run: blocks.
+    # As GitHub runs them with the workflows' `shell: bash` (test_run_steps.py checks that).
     path.write_text("#!/usr/bin/env bash\nset -eo pipefail\n" + script)
     result = subprocess.run([shellcheck, "-s", "bash", str(path)], capture_output=True, text=True)
     assert result.returncode == 0, f"{where}:\n{result.stdout}"
+
+
+@pytest.mark.parametrize(("name", "workflow"), all_workflows())
+def test_every_workflow_runs_its_steps_with_pipefail(name, workflow):
+    assert workflow["defaults"]["run"]["shell"] == "bash", f"{name}: bash is what gives -o pipefail"
+
+
+def test_deploy_checks_which_image_ecs_runs_and_smoke_which_release_answers(pipeline):
+    deploy = pipeline["jobs"]["deploy"]
+    assert run_index(deploy, "make deploy") < run_index(deploy, "make -s running-image")
+    check = steps(deploy)[run_index(deploy, "make -s running-image")]["run"]
+    assert '"$running" != "$IMAGE"' in check and "exit 1" in check
+    smoke = pipeline["jobs"]["smoke"]
+    assert pipeline["jobs"]["smoke"]["env"]["RELEASE"] == "${{ github.sha }}"
+    assert 'EXPECT_RELEASE="$RELEASE"' in steps(smoke)[run_index(smoke, "make smoke")]["run"]

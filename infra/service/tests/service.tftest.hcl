@@ -13,6 +13,9 @@ mock_provider "aws" {
   mock_data "aws_partition" {
     defaults = { partition = "aws" }
   }
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
 }
 
 variables {
@@ -217,6 +220,7 @@ run "https_and_redirect_with_a_certificate" {
 
   variables {
     certificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/0c1d2e3f-aaaa-bbbb-cccc-000000000000"
+    domain_name     = "iris.example.com"
   }
 
   assert {
@@ -291,5 +295,136 @@ run "production_options_on_by_default" {
   assert {
     condition     = one([for rule in aws_wafv2_web_acl.this[0].rule : rule.statement[0].rate_based_statement[0].limit if rule.name == "rate-limit-per-ip"]) == var.waf_rate_limit
     error_message = "WAF rate-limits per IP"
+  }
+}
+
+run "a_certificate_without_its_domain_name_is_refused" {
+  command = plan
+
+  variables {
+    certificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/0c1d2e3f-aaaa-bbbb-cccc-000000000000"
+  }
+
+  expect_failures = [var.domain_name]
+}
+
+run "https_base_url_is_the_domain_and_the_zone_gets_an_alias" {
+  command = plan
+
+  override_resource {
+    target          = aws_lb.this
+    override_during = plan
+    values = {
+      arn        = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/iris-gateway/1"
+      arn_suffix = "app/iris-gateway/1"
+      dns_name   = "iris-gateway-123.eu-west-1.elb.amazonaws.com"
+      zone_id    = "Z32O12XQLNTSW2"
+    }
+  }
+
+  variables {
+    certificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/0c1d2e3f-aaaa-bbbb-cccc-000000000000"
+    domain_name     = "iris.example.com"
+    route53_zone_id = "Z0123456789ABCDEFGHIJ"
+  }
+
+  assert {
+    condition     = output.base_url == "https://iris.example.com" && output.predict_url == "https://iris.example.com/predict"
+    error_message = "with a certificate, clients and the smoke test use the certificate's name, not the load balancer's"
+  }
+  assert {
+    condition     = length(aws_route53_record.this) == 1 && aws_route53_record.this[0].name == "iris.example.com" && one(aws_route53_record.this[0].alias).name == aws_lb.this.dns_name
+    error_message = "the hosted zone gets an alias from domain_name to the load balancer"
+  }
+}
+
+run "plain_http_base_url_is_the_load_balancer" {
+  command = plan
+
+  override_resource {
+    target          = aws_lb.this
+    override_during = plan
+    values = {
+      arn        = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/iris-gateway/1"
+      arn_suffix = "app/iris-gateway/1"
+      dns_name   = "iris-gateway-123.eu-west-1.elb.amazonaws.com"
+      zone_id    = "Z32O12XQLNTSW2"
+    }
+  }
+
+  assert {
+    condition     = output.base_url == "http://iris-gateway-123.eu-west-1.elb.amazonaws.com" && length(aws_route53_record.this) == 0
+    error_message = "without a certificate the base URL is the load balancer's own name over http"
+  }
+}
+
+run "internal_routes_answer_404_at_the_balancer_by_default" {
+  command = plan
+
+  override_resource {
+    target          = aws_lb_listener.http
+    override_during = plan
+    values          = { arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/iris-gateway/1/80" }
+  }
+
+  assert {
+    condition     = length(aws_lb_listener_rule.internal_routes) == 1 && toset(one(aws_lb_listener_rule.internal_routes[0].condition).path_pattern[0].values) == toset(["/metrics", "/model"])
+    error_message = "/metrics and /model are matched at the load balancer by default"
+  }
+  assert {
+    condition     = aws_lb_listener_rule.internal_routes[0].action[0].type == "fixed-response" && aws_lb_listener_rule.internal_routes[0].action[0].fixed_response[0].status_code == "404"
+    error_message = "they are answered with a 404 there, never forwarded"
+  }
+  assert {
+    condition     = aws_lb_listener_rule.internal_routes[0].listener_arn == aws_lb_listener.http.arn
+    error_message = "the rule sits on the listener that forwards (port 80 without a certificate)"
+  }
+}
+
+run "internal_routes_rule_sits_on_https_with_a_certificate" {
+  command = plan
+
+  override_resource {
+    target          = aws_lb_listener.https
+    override_during = plan
+    values          = { arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/iris-gateway/1/443" }
+  }
+
+  variables {
+    certificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/0c1d2e3f-aaaa-bbbb-cccc-000000000000"
+    domain_name     = "iris.example.com"
+  }
+
+  assert {
+    condition     = aws_lb_listener_rule.internal_routes[0].listener_arn == aws_lb_listener.https[0].arn
+    error_message = "with HTTPS, the rule sits on the 443 listener (80 only redirects)"
+  }
+}
+
+run "internal_routes_can_be_opened" {
+  command = plan
+
+  variables {
+    expose_internal_routes = true
+  }
+
+  assert {
+    condition     = length(aws_lb_listener_rule.internal_routes) == 0
+    error_message = "expose_internal_routes forwards /metrics and /model like any route"
+  }
+}
+
+run "alarms_publish_through_a_key_cloudwatch_may_use" {
+  command = plan
+
+  override_resource {
+    target          = aws_kms_key.alarms
+    override_during = plan
+    values          = { arn = "arn:aws:kms:eu-west-1:123456789012:key/0c1d2e3f-aaaa-bbbb-cccc-000000000000" }
+  }
+
+  assert {
+    condition     = aws_sns_topic.alarms[0].kms_master_key_id == aws_kms_key.alarms[0].arn && aws_kms_key.alarms[0].enable_key_rotation
+    error_message = "the alarm topic is encrypted with its own rotating key, not alias/aws/sns (CloudWatch cannot use that one)"
   }
 }
