@@ -53,7 +53,7 @@ lint: $(VENVS)/dev/.installed $(VENVS)/checkov/.installed ## flake8, hadolint, s
 	$(CHECKOV) --framework terraform -d infra
 	$(CHECKOV) --framework github_actions -d .github/workflows
 
-pytest: $(VENVS)/dev/.installed graphviz
+pytest: $(VENVS)/dev/.installed graphviz ## every test, without the linters (CI runs those in its lint job)
 	$(VENVS)/dev/bin/python -m pytest $(PYTEST_ARGS)
 
 test: lint workflow-lint pytest ## install the dev lock, lint, run every test

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Callable, Final, Sequence
 
 from export import graph
-from export.card import read_card
+from export.card_writer import read_card
 from export.contract import CARD_FILENAME, ONNX_FILENAME
 from export.convert import sha256
 from export.equivalence import equivalence

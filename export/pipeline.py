@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from export import card as model_card
+from export import card_writer as model_card
 from export.contract import CARD_FILENAME, ONNX_FILENAME
 from export.convert import serialize, sha256, to_onnx, write_bytes
 from export.gates import (

@@ -11,7 +11,7 @@ from uvicorn.supervisors import Multiprocess
 
 from gateway import logs
 from gateway.app import create_app
-from gateway.settings import Settings, SettingsError, from_env
+from gateway.settings import Settings, SettingsError, describe, from_env
 
 EXIT_OK: Final = 0
 EXIT_BAD_SETTINGS: Final = 2
@@ -55,7 +55,10 @@ def prepare_multiprocess_metrics(settings: Settings) -> None:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    if {"-h", "--help"} & set(sys.argv[1:] if argv is None else argv):
+        print(f"python -m gateway: serve the ONNX model; configured by environment variables only\n\n{describe()}")
+        return EXIT_OK
     try:
         settings = from_env(os.environ)
     except SettingsError as error:

@@ -11,12 +11,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from gateway.access import AccessLog
-from gateway.errors import GatewayError, error_body
+from gateway.errors import GatewayError
+from gateway.responses import error_body, error_response
 from gateway.lifecycle import install_drain_on_sigterm
 from gateway.metrics import Metrics
 from gateway.periodic import every
 from gateway import access, metrics, v2
-from gateway.front import INTERNAL_ERROR, Front
+from gateway.front import Front
 from gateway.routes import routes
 from gateway.service import Service
 from gateway.logs import ACCESS_LOGGER
@@ -26,8 +27,8 @@ logger = logging.getLogger("gateway.app")
 
 
 async def gateway_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, GatewayError)
-    return Response(error_body(exc.message), status_code=exc.status, media_type="application/json")
+    status, body = error_response(exc)
+    return Response(body, status_code=status, media_type="application/json")
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -44,7 +45,8 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 async def server_error(request: Request, exc: Exception) -> Response:
     """Any other exception: a generic body; the traceback is logged by the front door."""
-    return Response(error_body(INTERNAL_ERROR), 500, media_type="application/json")
+    status, body = error_response(exc)
+    return Response(body, status, media_type="application/json")
 
 
 def create_app(settings: Settings | None = None) -> Front:

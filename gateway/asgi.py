@@ -8,7 +8,7 @@ from typing import Final
 
 from starlette.types import Receive, Scope
 
-from gateway.errors import BadRequest, PayloadTooLarge
+from gateway.errors import InvalidInput, PayloadTooLarge
 
 JSON: Final = b"application/json"
 
@@ -41,7 +41,7 @@ async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
         try:
             length = int(declared)
         except ValueError:
-            raise BadRequest("Content-Length is not a number") from None
+            raise InvalidInput("Content-Length is not a number") from None
         if length > limit:
             raise PayloadTooLarge(f"request body of {length} bytes exceeds the limit of {limit} bytes")
     chunks = []
@@ -50,7 +50,7 @@ async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
     while more:
         message = await receive()
         if message["type"] == "http.disconnect":
-            raise BadRequest("client disconnected before sending the whole body")
+            raise InvalidInput("client disconnected before sending the whole body")
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:

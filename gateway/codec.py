@@ -9,7 +9,7 @@ from typing import Any, Final, Sequence
 import numpy as np
 import orjson
 
-from gateway.errors import BadRequest
+from gateway.errors import InvalidInput
 
 _NUMERIC_KINDS: Final = frozenset("iuf")
 _FLOAT32_MAX: Final = float(np.finfo(np.float32).max)
@@ -41,11 +41,11 @@ def json_kind(value: Any) -> str:
 
 def parse_json(body: bytes) -> Any:
     if not body.strip():
-        raise BadRequest(f"request body is empty; send a JSON object such as {EXAMPLE}")
+        raise InvalidInput(f"request body is empty; send a JSON object such as {EXAMPLE}")
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError as error:
-        raise BadRequest(f"request body is not valid JSON: {error}") from None
+        raise InvalidInput(f"request body is not valid JSON: {error}") from None
 
 
 def _explain(rows: Sequence[Any], n_features: int, field: str, single: bool) -> str:
@@ -83,27 +83,27 @@ def plain_numbers(value: Any, count: int) -> bool:
 
 
 def to_rows(value: Any, n_features: int, max_rows: int, field: str, single: bool) -> np.ndarray:
-    """A JSON row (single) or list of rows as a float32 matrix, or BadRequest saying why not."""
+    """A JSON row (single) or list of rows as a float32 matrix, or InvalidInput saying why not."""
     if single and plain_numbers(value, n_features):
         return np.array([value], dtype=np.float32)
     if not isinstance(value, list):
         shape = f"a list of {n_features} numbers" if single else "a list of rows"
-        raise BadRequest(f'"{field}" must be {shape}, got {json_kind(value)}')
+        raise InvalidInput(f'"{field}" must be {shape}, got {json_kind(value)}')
     rows = [value] if single else value
     if not rows:
-        raise BadRequest(f'"{field}" must hold at least one row')
+        raise InvalidInput(f'"{field}" must hold at least one row')
     if len(rows) > max_rows:
-        raise BadRequest(f'"{field}" holds {len(rows)} rows; the limit is {max_rows}')
+        raise InvalidInput(f'"{field}" holds {len(rows)} rows; the limit is {max_rows}')
     try:
         matrix = np.array(rows)
     except (ValueError, OverflowError):
-        raise BadRequest(_explain(rows, n_features, field, single)) from None
+        raise InvalidInput(_explain(rows, n_features, field, single)) from None
     if matrix.dtype.kind not in _NUMERIC_KINDS or matrix.shape != (len(rows), n_features):
-        raise BadRequest(_explain(rows, n_features, field, single))
+        raise InvalidInput(_explain(rows, n_features, field, single))
     with np.errstate(over="ignore"):
         matrix = matrix.astype(np.float32)
     if not np.isfinite(matrix).all():
-        raise BadRequest(_explain(rows, n_features, field, single))
+        raise InvalidInput(_explain(rows, n_features, field, single))
     return matrix
 
 
@@ -117,12 +117,12 @@ def has_boolean(value: Any) -> bool:
 def decode_predict(body: bytes, n_features: int, max_rows: int) -> PredictRequest:
     document = parse_json(body)
     if not isinstance(document, dict):
-        raise BadRequest(f"request body must be a JSON object such as {EXAMPLE}, got {json_kind(document)}")
+        raise InvalidInput(f"request body must be a JSON object such as {EXAMPLE}, got {json_kind(document)}")
     has_features, has_instances = "features" in document, "instances" in document
     if has_features and has_instances:
-        raise BadRequest('send either "features" (one row) or "instances" (many rows), not both')
+        raise InvalidInput('send either "features" (one row) or "instances" (many rows), not both')
     if not (has_features or has_instances):
-        raise BadRequest(f'request body must have "features" (one row) or "instances" (a list of rows): {EXAMPLE}')
+        raise InvalidInput(f'request body must have "features" (one row) or "instances" (a list of rows): {EXAMPLE}')
     field = "features" if has_features else "instances"
     single = has_features
     rows = to_rows(document[field], n_features, max_rows, field, single)
@@ -131,7 +131,7 @@ def decode_predict(body: bytes, n_features: int, max_rows: int) -> PredictReques
     if b"true" in body or b"false" in body:
         given = [document[field]] if single else document[field]
         if has_boolean(given):
-            raise BadRequest(_explain(given, n_features, field, single))
+            raise InvalidInput(_explain(given, n_features, field, single))
     return PredictRequest(rows, single)
 
 

@@ -1,33 +1,38 @@
-"""The gateway's error hierarchy. Framework-free: each error carries its HTTP status,
-and one handler (gateway.app) turns any of them into `{"error": "..."}`."""
-from typing import ClassVar
+"""The gateway's error hierarchy, framework-free and without HTTP.
 
-import orjson
+The core (codecs, the model) raises the domain errors; the HTTP layer raises the
+transport ones. `gateway.responses` is the one place any of them becomes a status
+and a `{"error": "..."}` body.
+"""
 
 
 class GatewayError(Exception):
-    status: ClassVar[int] = 500
-
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 
 
-class BadRequest(GatewayError):
-    status = 400
+# ---- domain: what the codecs and the model say ----
+
+class InvalidInput(GatewayError):
+    """The client's payload cannot be scored; the message says exactly why."""
 
 
-class NotFound(GatewayError):
-    status = 404
+class ModelFault(GatewayError):
+    """The model failed on an input it accepted: a fault of ours, not the client's."""
 
 
-class MethodNotAllowed(GatewayError):
-    status = 405
+class NotReady(GatewayError):
+    """The model is not loaded, or the process is draining."""
 
+
+class UnknownModel(GatewayError):
+    """A path names a model or version this process does not serve."""
+
+
+# ---- transport: what the HTTP layer says ----
 
 class PayloadTooLarge(GatewayError):
-    status = 413
-
     def __init__(self, message: str, unread_body: bool = True) -> None:
         super().__init__(message)
         self.unread_body = unread_body
@@ -35,13 +40,4 @@ class PayloadTooLarge(GatewayError):
 
 
 class UnsupportedMediaType(GatewayError):
-    status = 415
-
-
-class NotReady(GatewayError):
-    status = 503
-
-
-def error_body(message: str) -> bytes:
-    """The one shape of every error response."""
-    return orjson.dumps({"error": message})
+    """A body of a Content-Type the route does not read."""

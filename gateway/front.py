@@ -16,13 +16,16 @@ import logging
 import os
 import re
 import time
-from typing import Final, Iterable
+from typing import Final
 
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.asgi import JSON, discard_body, header, read_body
-from gateway.errors import GatewayError, PayloadTooLarge, error_body
+from gateway.endpoint import HotEndpoint
+
+from gateway.asgi import discard_body, header, read_body
+from gateway.errors import GatewayError, ModelFault, PayloadTooLarge
+from gateway.responses import JSON, error_response
 from gateway.access import AccessLog, printable
 from gateway.metrics import Metrics
 
@@ -31,7 +34,6 @@ _REQUEST_ID: Final = re.compile(rb"[A-Za-z0-9._:@/+=-]{1,128}")
 REQUEST_ID_HEADER: Final = b"x-request-id"
 RELEASE_HEADER: Final = b"x-release"
 UNMATCHED_ROUTE: Final = "unmatched"
-INTERNAL_ERROR: Final = "internal server error"
 # After a 413, what the client still sends is read and dropped up to these bounds,
 # so that it reads the answer instead of a connection reset (asgi.discard_body).
 LINGER_BYTES: Final = 64 * 1024 * 1024
@@ -45,19 +47,6 @@ def _log_fault(scope: Scope, request_id: bytes) -> None:
     error_logger.exception(
         "unhandled error in %s %s id=%s", printable(scope["method"]), printable(scope["path"]), request_id.decode()
     )
-
-
-class HotEndpoint:
-    """A POST endpoint the front door answers directly: body in, 200 reply out, or a GatewayError."""
-
-    def handle(self, scope: Scope, body: bytes) -> tuple[bytes, bytes, Iterable[tuple[bytes, bytes]]]:
-        """Return (content type, body, extra headers) of a 200 reply."""
-        raise NotImplementedError
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # Only reached if a route is not short-cut (it always is for POST); kept so
-        # the object is a valid ASGI endpoint in Starlette's route list.
-        raise NotImplementedError
 
 
 class Front:
@@ -85,6 +74,20 @@ class Front:
         prefix = os.urandom(6).hex().encode()
         self._ids = (b"%s-%x" % (prefix, n) for n in itertools.count(1))
 
+    def _refuse_skipped_middleware(self) -> None:
+        """Starlette middleware would wrap every route but the hot ones, which the
+        front door answers before Starlette sees them: a CORS or auth middleware
+        added there would silently skip /predict. So none may be added; a concern
+        every route shares belongs here, in the front door."""
+        added = getattr(self.app, "user_middleware", [])
+        if added:
+            names = ", ".join(getattr(m.cls, "__name__", repr(m.cls)) for m in added)
+            raise RuntimeError(
+                f"Starlette middleware ({names}) would not run for the front door's routes "
+                f"({', '.join(sorted(self.hot) + [r.path for r in self.hot_patterns])}); "
+                "add the concern to gateway.front.Front instead"
+            )
+
     def _hot_route(self, scope: Scope) -> Route | None:
         path = scope["path"]
         route = self.hot.get(path)
@@ -106,6 +109,8 @@ class Front:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
+            if scope["type"] == "lifespan":
+                self._refuse_skipped_middleware()
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
@@ -131,13 +136,12 @@ class Front:
             body = await read_body(scope, receive, self.max_body_bytes)
             content_type, payload, extra = endpoint.handle(scope, body)
             status = 200
-        except GatewayError as error:
-            status, content_type, payload, extra = error.status, JSON, error_body(error.message), ()
+        except Exception as error:
+            if not isinstance(error, GatewayError) or isinstance(error, ModelFault):
+                _log_fault(scope, request_id)
+            (status, payload), content_type, extra = error_response(error), JSON, ()
             if isinstance(error, PayloadTooLarge) and error.unread_body:
                 linger, extra = True, ((b"connection", b"close"),)
-        except Exception:
-            _log_fault(scope, request_id)
-            status, content_type, payload, extra = 500, JSON, error_body(INTERNAL_ERROR), ()
         headers = [
             (b"content-type", content_type),
             (b"content-length", b"%d" % len(payload)),
@@ -171,11 +175,13 @@ class Front:
 
         try:
             await self.app(scope, receive, send_with_id)
-        except Exception:
+        except Exception as error:
             # Starlette has already sent its 500 (our JSON one) and re-raised for the
             # server to log; the traceback is logged here, once, with the request id.
             _log_fault(scope, request_id)
             if not started:
-                await send_with_id({"type": "http.response.start", "status": 500, "headers": [(b"content-type", JSON)]})
-                await send_with_id({"type": "http.response.body", "body": error_body(INTERNAL_ERROR)})
+                code, payload = error_response(error)
+                head = {"type": "http.response.start", "status": code, "headers": [(b"content-type", JSON)]}
+                await send_with_id(head)
+                await send_with_id({"type": "http.response.body", "body": payload})
         return status

@@ -2,15 +2,15 @@
 import hashlib
 import logging
 from dataclasses import dataclass
-from typing import Final
+from pathlib import Path
+from typing import Callable, Final
 
 import numpy as np
 import onnxruntime as ort
 
 from gateway.bounds import Box
-from gateway.card import ModelCard
-from gateway.errors import BadRequest
-from gateway.settings import Settings
+from gateway.card_reader import ModelCard
+from gateway.errors import InvalidInput, ModelFault
 
 INPUT_NAME: Final = "input"
 OUTPUT_NAMES: Final = ["label", "probabilities"]
@@ -26,6 +26,15 @@ class Prediction:
     """float32, one row of class probabilities per input row."""
 
 
+def unchecked_run(session: ort.InferenceSession) -> Callable[..., list[np.ndarray]]:
+    """The session's C++ run, without the Python wrapper's per-call checks of input
+    names and types: the codecs guarantee both, and the signature is checked once at
+    load. This halves onnxruntime's cost for one row. `_sess` is not public API: the
+    one place it is used; tests/gateway/test_inference.py fails naming the installed
+    onnxruntime if an upgrade removes it."""
+    return session._sess.run
+
+
 class ModelError(RuntimeError):
     """The model file or card cannot be served; raised at start-up only."""
 
@@ -33,24 +42,21 @@ class ModelError(RuntimeError):
 class Model:
     def __init__(self, session: ort.InferenceSession, card: ModelCard) -> None:
         self._session = session
-        # The session's C++ run, without the Python wrapper's per-call checks of
-        # input names and types: the codecs guarantee both, and the signature is
-        # checked once at load. This halves onnxruntime's cost for one row.
-        self._run = session._sess.run
+        self._run = unchecked_run(session)
         self.card = card
         self.n_features = len(card.features)
         self.training_range = Box(card.feature_min, card.feature_max)
         self.parity_region = Box(card.parity_min, card.parity_max)
 
     @classmethod
-    def load(cls, settings: Settings) -> "Model":
-        card = ModelCard.load(settings.card_path)
-        payload = settings.model_path.read_bytes()
+    def load(cls, model_path: Path, card_path: Path, intra_op_threads: int = 1) -> "Model":
+        card = ModelCard.load(card_path)
+        payload = model_path.read_bytes()
         digest = hashlib.sha256(payload).hexdigest()
         if digest != card.sha256:
-            raise ModelError(f"{settings.model_path} has sha256 {digest}, but its card says {card.sha256}")
+            raise ModelError(f"{model_path} has sha256 {digest}, but its card says {card.sha256}")
         options = ort.SessionOptions()
-        options.intra_op_num_threads = settings.intra_op_threads
+        options.intra_op_num_threads = intra_op_threads
         options.inter_op_num_threads = 1
         # Spinning burns a core waiting for work that, for one small model, never overlaps.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
@@ -78,11 +84,14 @@ class Model:
         Finite inputs near the float32 limit can still overflow inside the model
         (found by fuzzing: ±1.8e38 gives inf - inf); such rows are refused rather
         than answered with null probabilities."""
-        labels, probabilities = self._run(OUTPUT_NAMES, {INPUT_NAME: rows}, None)
+        try:
+            labels, probabilities = self._run(OUTPUT_NAMES, {INPUT_NAME: rows}, None)
+        except Exception as error:  # onnxruntime raises its own unexported classes
+            raise ModelFault(f"onnxruntime failed on {len(rows)} row(s): {error}") from error
         if not np.isfinite(probabilities).all():
             bad = np.flatnonzero(~np.isfinite(probabilities).all(axis=1))
             shown = ", ".join(str(i) for i in bad[:5]) + (", ..." if len(bad) > 5 else "")
-            raise BadRequest(
+            raise InvalidInput(
                 f"the model cannot score row {shown}: its values are too extreme (the probabilities overflow); "
                 "features are lengths in centimetres"
             )

@@ -21,7 +21,7 @@ from prometheus_client import (
     values,
 )
 
-from gateway.card import ModelCard
+from gateway.card_reader import ModelCard
 
 CONTENT_TYPE: Final = CONTENT_TYPE_LATEST
 # Sub-millisecond buckets: the gateway answers most requests well under 1 ms.
@@ -39,6 +39,21 @@ def multiprocess_active() -> bool:
     public API; tests/gateway/test_metrics.py fails, naming the version, if it goes.
     """
     return values.ValueClass is not values.MutexValue
+
+
+def observe_many(histogram: Histogram, counts_per_bucket: list[int], total_seconds: float) -> None:
+    """The bulk form of Histogram.observe: counts per bucket (not cumulative) and their sum.
+
+    prometheus-client has no public bulk API; this uses its private `_sum` and
+    `_buckets` (0.26 keeps per-bucket, non-cumulative values). The one place that
+    does: tests/gateway/test_metrics.py compares it with observe() itself and fails
+    naming the installed version if they go.
+    """
+    histogram._sum.inc(total_seconds)
+    buckets = histogram._buckets
+    for index, count in enumerate(counts_per_bucket):
+        if count:
+            buckets[index].inc(count)
 
 
 class _Tally:
@@ -122,14 +137,7 @@ class Metrics:
         pending, self._pending = self._pending, {}
         for (route, method, status), tally in pending.items():
             self._requests.labels(route, method, str(status)).inc(tally.count)
-            histogram = self._latency.labels(route)
-            # Bulk form of Histogram.observe (prometheus-client 0.26 keeps per-bucket,
-            # non-cumulative values and a sum); tests/gateway/test_metrics.py checks
-            # the result against observe() itself.
-            histogram._sum.inc(tally.seconds)
-            for index, count in enumerate(tally.buckets):
-                if count:
-                    histogram._buckets[index].inc(count)
+            observe_many(self._latency.labels(route), tally.buckets, tally.seconds)
         if self._pending_rows:
             self._rows.inc(self._pending_rows)
             self._pending_rows = 0

@@ -15,7 +15,7 @@ import numpy as np
 import orjson
 
 from gateway.codec import has_boolean, json_kind, parse_json, plain_numbers
-from gateway.errors import BadRequest
+from gateway.errors import InvalidInput
 
 JSON_CONTENT: Final = b"application/json"
 BINARY_CONTENT: Final = b"application/octet-stream"
@@ -25,7 +25,6 @@ BINARY_EXTENSION: Final = "binary_tensor_data"
 # What the input accepts (FP64 is converted) and what each datatype is in bytes.
 INPUT_DATATYPES: Final = {"FP32": np.dtype("<f4"), "FP64": np.dtype("<f8")}
 DTYPES: Final = {"FP32": np.dtype("<f4"), "FP64": np.dtype("<f8"), "INT64": np.dtype("<i8")}
-_FLOAT32_MAX: Final = float(np.finfo(np.float32).max)
 _NO_PARAMETERS: Final[dict[str, Any]] = {}  # read only
 
 
@@ -58,22 +57,22 @@ def split_body(body: bytes, header_length: bytes | None) -> tuple[bytes, memoryv
         length = int(header_length)
     except ValueError:
         shown = header_length.decode("latin-1")
-        raise BadRequest(f"Inference-Header-Content-Length {shown!r} is not a number") from None
+        raise InvalidInput(f"Inference-Header-Content-Length {shown!r} is not a number") from None
     if not 0 < length <= len(body):
-        raise BadRequest(f"Inference-Header-Content-Length {length} does not fit a body of {len(body)} bytes")
+        raise InvalidInput(f"Inference-Header-Content-Length {length} does not fit a body of {len(body)} bytes")
     return body[:length], memoryview(body)[length:]
 
 
 def _object(value: Any, what: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise BadRequest(f"{what} must be a JSON object, got {json_kind(value)}")
+        raise InvalidInput(f"{what} must be a JSON object, got {json_kind(value)}")
     return value
 
 
 def _flag(parameters: dict[str, Any], key: str, what: str) -> bool:
     value = parameters.get(key, False)
     if not isinstance(value, bool):
-        raise BadRequest(f'{what} parameter "{key}" must be true or false, got {json_kind(value)}')
+        raise InvalidInput(f'{what} parameter "{key}" must be true or false, got {json_kind(value)}')
     return value
 
 
@@ -83,29 +82,29 @@ def _shape(value: Any, name: str, n_features: int, max_rows: int) -> tuple[int, 
         if type(rows) is int and type(columns) is int and columns == n_features and 1 <= rows <= max_rows:
             return rows, columns
     if not isinstance(value, list) or not all(type(d) is int and d >= 0 for d in value):
-        raise BadRequest(f'input "{name}" shape must be a list of non-negative integers')
+        raise InvalidInput(f'input "{name}" shape must be a list of non-negative integers')
     if len(value) != 2 or value[1] != n_features:
-        raise BadRequest(f'input "{name}" shape {value} does not match the model\'s [-1, {n_features}]')
+        raise InvalidInput(f'input "{name}" shape {value} does not match the model\'s [-1, {n_features}]')
     if value[0] < 1:
-        raise BadRequest(f'input "{name}" must hold at least one row')
+        raise InvalidInput(f'input "{name}" must hold at least one row')
     if value[0] > max_rows:
-        raise BadRequest(f'input "{name}" holds {value[0]} rows; the limit is {max_rows}')
+        raise InvalidInput(f'input "{name}" holds {value[0]} rows; the limit is {max_rows}')
     return value[0], value[1]
 
 
 def _json_data(data: Any, name: str, shape: tuple[int, int], has_literals: bool) -> np.ndarray:
     if not isinstance(data, list):
-        raise BadRequest(f'input "{name}" data must be a list of numbers, got {json_kind(data)}')
+        raise InvalidInput(f'input "{name}" data must be a list of numbers, got {json_kind(data)}')
     try:
         values = np.array(data)
     except (ValueError, OverflowError):
-        raise BadRequest(f'input "{name}" data is ragged or not all numbers') from None
+        raise InvalidInput(f'input "{name}" data is ragged or not all numbers') from None
     if values.dtype.kind not in "iuf" or (has_literals and has_boolean(data)):
-        raise BadRequest(f'input "{name}" data must hold only numbers ({_kinds(data)} found)')
+        raise InvalidInput(f'input "{name}" data must hold only numbers ({_kinds(data)} found)')
     if values.size != prod(shape):
-        raise BadRequest(f'input "{name}" shape {list(shape)} needs {prod(shape)} values; data holds {values.size}')
+        raise InvalidInput(f'input "{name}" shape {list(shape)} needs {prod(shape)} values; data holds {values.size}')
     if values.ndim != 1 and values.shape != shape:
-        raise BadRequest(f'input "{name}" data is nested as {list(values.shape)}, not as its shape {list(shape)}')
+        raise InvalidInput(f'input "{name}" data is nested as {list(values.shape)}, not as its shape {list(shape)}')
     return values.reshape(shape)
 
 
@@ -128,11 +127,11 @@ def _binary_data(
 ) -> np.ndarray:
     expected = prod(shape) * dtype.itemsize
     if type(size) is not int or size != expected:
-        raise BadRequest(
+        raise InvalidInput(
             f'input "{name}" binary_data_size is {size}, but shape {list(shape)} of {dtype.name} needs {expected} bytes'
         )
     if offset + size > len(binary):
-        raise BadRequest(
+        raise InvalidInput(
             f'input "{name}" needs {size} bytes of binary data; the body holds {len(binary) - offset} after its header'
         )
     return np.frombuffer(binary, dtype=dtype, count=prod(shape), offset=offset).reshape(shape)
@@ -144,7 +143,7 @@ def _finite_float32(values: np.ndarray, name: str) -> np.ndarray:
         with np.errstate(over="ignore", invalid="ignore"):
             values = np.require(values, np.float32, ["C", "A"])
     if not np.isfinite(values).all():
-        raise BadRequest(f'input "{name}" holds NaN, infinite or out-of-FP32-range values')
+        raise InvalidInput(f'input "{name}" holds NaN, infinite or out-of-FP32-range values')
     return values
 
 
@@ -155,12 +154,12 @@ def decode_infer(
     document = _object(parse_json(header), "the inference request")
     request_id = document.get("id")
     if request_id is not None and not isinstance(request_id, str):
-        raise BadRequest(f'"id" must be a string, got {json_kind(request_id)}')
+        raise InvalidInput(f'"id" must be a string, got {json_kind(request_id)}')
     parameters = document.get("parameters")
     parameters = _NO_PARAMETERS if parameters is None else _object(parameters, '"parameters"')
     inputs = document.get("inputs")
     if not isinstance(inputs, list) or not inputs:
-        raise BadRequest(f'"inputs" must be a non-empty list of tensors, such as one named "{input_spec.name}"')
+        raise InvalidInput(f'"inputs" must be a non-empty list of tensors, such as one named "{input_spec.name}"')
     n_features = input_spec.shape[1]
     rows = None
     offset = 0
@@ -168,13 +167,13 @@ def decode_infer(
         tensor = _object(item, "each input")
         name = tensor.get("name")
         if name != input_spec.name:
-            raise BadRequest(f'unknown input {name!r}; the model\'s only input is "{input_spec.name}"')
+            raise InvalidInput(f'unknown input {name!r}; the model\'s only input is "{input_spec.name}"')
         if rows is not None:
-            raise BadRequest(f'input "{name}" is given more than once')
+            raise InvalidInput(f'input "{name}" is given more than once')
         datatype = tensor.get("datatype")
         dtype = INPUT_DATATYPES.get(datatype) if isinstance(datatype, str) else None
         if dtype is None:
-            raise BadRequest(f'input "{name}" datatype {datatype!r} is not supported; send FP32 (or FP64)')
+            raise InvalidInput(f'input "{name}" datatype {datatype!r} is not supported; send FP32 (or FP64)')
         shape = _shape(tensor.get("shape"), name, n_features, max_rows)
         tensor_parameters = tensor.get("parameters")
         if tensor_parameters is None:
@@ -183,7 +182,7 @@ def decode_infer(
             tensor_parameters = _object(tensor_parameters, f'input "{name}" parameters')
         if "binary_data_size" in tensor_parameters:
             if "data" in tensor:
-                raise BadRequest(f'input "{name}" has both "data" and binary_data_size')
+                raise InvalidInput(f'input "{name}" has both "data" and binary_data_size')
             size = tensor_parameters["binary_data_size"]
             values = _binary_data(binary, offset, size, name, shape, dtype)
             offset += size
@@ -195,10 +194,10 @@ def decode_infer(
             has_literals = b"true" in header or b"false" in header
             values = _json_data(data, name, shape, has_literals)
         else:
-            raise BadRequest(f'input "{name}" has neither "data" nor a binary_data_size parameter')
+            raise InvalidInput(f'input "{name}" has neither "data" nor a binary_data_size parameter')
         rows = _finite_float32(values, name)
     if offset != len(binary):
-        raise BadRequest(f"{len(binary) - offset} bytes follow the binary tensors the header describes")
+        raise InvalidInput(f"{len(binary) - offset} bytes follow the binary tensors the header describes")
     assert rows is not None
     return InferRequest(request_id, rows, _requested_outputs(document, parameters, output_names))
 
@@ -216,15 +215,15 @@ def _requested_outputs(
     if requested is None:
         return _all_outputs(tuple(output_names), default_binary)
     if not isinstance(requested, list):
-        raise BadRequest(f'"outputs" must be a list, got {json_kind(requested)}')
+        raise InvalidInput(f'"outputs" must be a list, got {json_kind(requested)}')
     outputs: list[RequestedOutput] = []
     for item in requested:
         entry = _object(item, "each requested output")
         name = entry.get("name")
         if name not in output_names:
-            raise BadRequest(f"unknown output {name!r}; the model's outputs are {', '.join(output_names)}")
+            raise InvalidInput(f"unknown output {name!r}; the model's outputs are {', '.join(output_names)}")
         if any(output.name == name for output in outputs):
-            raise BadRequest(f'output "{name}" is requested more than once')
+            raise InvalidInput(f'output "{name}" is requested more than once')
         output_parameters = _object(entry.get("parameters", {}), f'output "{name}" parameters')
         binary = _flag(output_parameters, "binary_data", f'output "{name}"') if "binary_data" in output_parameters \
             else default_binary

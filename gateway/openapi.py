@@ -1,16 +1,13 @@
-"""The OpenAPI 3.1 document for every route, with request, response and error schemas."""
+"""The OpenAPI 3.1 document for every route, with request, response and error schemas.
+
+What depends on the model (features, classes, tensor names, the model's name and
+version) is read from its card by `document`; the rest is static.
+"""
 from typing import Any, Final
 
-N_FEATURES: Final = 4
-N_CLASSES: Final = 3
+from gateway.card_reader import ModelCard
 
 _FLOAT32 = {"type": "number", "minimum": -3.4028234663852886e38, "maximum": 3.4028234663852886e38}
-_ROW = {
-    "type": "array", "items": _FLOAT32, "minItems": N_FEATURES, "maxItems": N_FEATURES,
-    "description": "sepal length, sepal width, petal length, petal width (cm)",
-    "example": [5.1, 3.5, 1.4, 0.2],
-}
-_PROBABILITIES = {"type": "array", "items": {"type": "number"}, "minItems": N_CLASSES, "maxItems": N_CLASSES}
 _MODEL_HEADERS = {
     name: {"schema": {"type": "string"}, "description": description}
     for name, description in (
@@ -27,35 +24,7 @@ def _ref(name: str) -> dict[str, str]:
 
 
 SCHEMAS: Final[dict[str, Any]] = {
-    "Error": {
-        "type": "object", "required": ["error"], "properties": {"error": {"type": "string"}},
-        "example": {"error": '"features" must hold 4 numbers, got 3'},
-    },
-    "PredictRequest": {
-        "type": "object",
-        "description": 'Exactly one of "features" (one row) or "instances" (many rows); other keys are ignored.',
-        "properties": {"features": _ROW, "instances": {"type": "array", "items": _ROW, "minItems": 1}},
-        "oneOf": [
-            {"required": ["features"], "not": {"required": ["instances"]}},
-            {"required": ["instances"], "not": {"required": ["features"]}},
-        ],
-    },
-    "Prediction": {
-        "type": "object", "required": ["prediction", "class_name", "probabilities"],
-        "properties": {
-            "prediction": {"type": "integer", "minimum": 0, "maximum": N_CLASSES - 1},
-            "class_name": {"type": "string"},
-            "probabilities": _PROBABILITIES,
-        },
-    },
-    "Predictions": {
-        "type": "object", "required": ["predictions", "class_names", "probabilities"],
-        "properties": {
-            "predictions": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": N_CLASSES - 1}},
-            "class_names": {"type": "array", "items": {"type": "string"}},
-            "probabilities": {"type": "array", "items": _PROBABILITIES},
-        },
-    },
+    "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
     "Status": {"type": "object", "required": ["status"], "properties": {"status": {"type": "string"}}},
     "NotReady": {
         "type": "object", "required": ["error", "status"],
@@ -109,32 +78,6 @@ SCHEMAS: Final[dict[str, Any]] = {
     "V2TensorData": {
         "type": "array", "items": {"anyOf": [{"type": "number"}, {"$ref": "#/components/schemas/V2TensorData"}]},
         "description": "row-major values, flat or nested",
-    },
-    "V2InferRequest": {
-        "type": "object", "required": ["inputs"],
-        "properties": {
-            "id": {"type": "string"},
-            "parameters": _ref("V2Parameters"),
-            "inputs": {"type": "array", "minItems": 1, "items": {
-                "type": "object", "required": ["name", "shape", "datatype"],
-                "properties": {
-                    "name": {"type": "string", "enum": ["input"]},
-                    "shape": {
-                        "type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2,
-                    },
-                    "datatype": {"type": "string", "enum": ["FP32", "FP64"]},
-                    "parameters": _ref("V2Parameters"),
-                    "data": _ref("V2TensorData"),
-                },
-            }},
-            "outputs": {"type": "array", "items": {
-                "type": "object", "required": ["name"],
-                "properties": {
-                    "name": {"type": "string", "enum": ["label", "probabilities"]},
-                    "parameters": _ref("V2Parameters"),
-                },
-            }},
-        },
     },
     "V2InferResponse": {
         "type": "object", "required": ["model_name", "outputs"],
@@ -196,8 +139,8 @@ PATHS: Final[dict[str, Any]] = {
     "/openapi.json": _get("This document", {"200": _json({"type": "object"}, "OpenAPI 3.1")}),
 }
 
-_NAME = {"name": "model_name", "in": "path", "required": True, "schema": {"type": "string"}, "example": "iris"}
-_VERSION = {"name": "model_version", "in": "path", "required": True, "schema": {"type": "string"}, "example": "1"}
+_NAME = {"name": "model_name", "in": "path", "required": True, "schema": {"type": "string"}}
+_VERSION = {"name": "model_version", "in": "path", "required": True, "schema": {"type": "string"}}
 _UNKNOWN = error("unknown model or version")
 _INFER = {
     "summary": "Open Inference Protocol inference: JSON tensors, or a JSON header and binary tensor data",
@@ -258,22 +201,104 @@ PATHS.update({
 })
 
 
-def document(max_batch_rows: int | None = None) -> dict[str, Any]:
-    schemas = SCHEMAS
+def _example_row(card: ModelCard) -> list[float]:
+    """The middle of the training range: a row the model has seen the like of."""
+    return [round(float(low + high) / 2, 2) for low, high in zip(card.feature_min, card.feature_max)]
+
+
+def _model_schemas(card: ModelCard, max_batch_rows: int | None) -> dict[str, Any]:
+    n_features, n_classes = len(card.features), len(card.classes)
+    tensors = card.document["tensors"]
+    row = {
+        "type": "array", "items": _FLOAT32, "minItems": n_features, "maxItems": n_features,
+        "description": ", ".join(card.features), "example": _example_row(card),
+    }
+    instances: dict[str, Any] = {"type": "array", "items": row, "minItems": 1}
     if max_batch_rows is not None:
-        # The batch limit is a setting; the document states the one in force.
-        predict = {**SCHEMAS["PredictRequest"]}
-        predict["properties"] = {**predict["properties"], "instances": {
-            **predict["properties"]["instances"], "maxItems": max_batch_rows,
-        }}
-        schemas = {**SCHEMAS, "PredictRequest": predict}
+        instances["maxItems"] = max_batch_rows  # the setting in force
+    probabilities = {"type": "array", "items": {"type": "number"}, "minItems": n_classes, "maxItems": n_classes}
+    label = {"type": "integer", "minimum": 0, "maximum": n_classes - 1}
+    class_name = {"type": "string", "enum": list(card.classes)}
+    return {
+        "Error": {**SCHEMAS["Error"], "example": {"error": f'"features" must hold {n_features} numbers, got 1'}},
+        "PredictRequest": {
+            "type": "object",
+            "description": 'Exactly one of "features" (one row) or "instances" (many rows); other keys are ignored.',
+            "properties": {"features": row, "instances": instances},
+            "oneOf": [
+                {"required": ["features"], "not": {"required": ["instances"]}},
+                {"required": ["instances"], "not": {"required": ["features"]}},
+            ],
+            "example": {"features": _example_row(card)},
+        },
+        "Prediction": {
+            "type": "object", "required": ["prediction", "class_name", "probabilities"],
+            "properties": {"prediction": label, "class_name": class_name, "probabilities": probabilities},
+        },
+        "Predictions": {
+            "type": "object", "required": ["predictions", "class_names", "probabilities"],
+            "properties": {
+                "predictions": {"type": "array", "items": label},
+                "class_names": {"type": "array", "items": class_name},
+                "probabilities": {"type": "array", "items": probabilities},
+            },
+        },
+        # Open Inference Protocol (v2), after kserve/open-inference-protocol's
+        # open_inference_rest.yaml, narrowed to what this model accepts.
+        "V2InferRequest": {
+            "type": "object", "required": ["inputs"],
+            "properties": {
+                "id": {"type": "string"},
+                "parameters": _ref("V2Parameters"),
+                "inputs": {"type": "array", "minItems": 1, "items": {
+                    "type": "object", "required": ["name", "shape", "datatype"],
+                    "properties": {
+                        "name": {"type": "string", "enum": [tensors["input"]["name"]]},
+                        "shape": {
+                            "type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2,
+                        },
+                        "datatype": {"type": "string", "enum": ["FP32", "FP64"]},
+                        "parameters": _ref("V2Parameters"),
+                        "data": _ref("V2TensorData"),
+                    },
+                }},
+                "outputs": {"type": "array", "items": {
+                    "type": "object", "required": ["name"],
+                    "properties": {
+                        "name": {"type": "string", "enum": [output["name"] for output in tensors["outputs"]]},
+                        "parameters": _ref("V2Parameters"),
+                    },
+                }},
+            },
+            "example": {"inputs": [{
+                "name": tensors["input"]["name"], "shape": [1, n_features], "datatype": "FP32",
+                "data": _example_row(card),
+            }]},
+        },
+    }
+
+
+def _with_examples(paths: dict[str, Any], card: ModelCard) -> dict[str, Any]:
+    """The v2 path parameters' examples: this model's name and version."""
+    examples = {"model_name": card.name, "model_version": card.version}
+
+    def fill(parameters: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{**p, "example": examples[p["name"]]} if p["name"] in examples else p for p in parameters]
+
+    return {
+        path: {key: fill(value) if key == "parameters" else value for key, value in item.items()}
+        for path, item in paths.items()
+    }
+
+
+def document(card: ModelCard, max_batch_rows: int | None = None) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {
-            "title": "Iris ONNX gateway",
+            "title": f"{card.name} ONNX gateway",
             "version": "1.0.0",
             "description": "Every client error is a 4xx with a JSON body {\"error\": \"...\"} saying what is wrong.",
         },
-        "paths": PATHS,
-        "components": {"schemas": schemas},
+        "paths": _with_examples(PATHS, card),
+        "components": {"schemas": {**SCHEMAS, **_model_schemas(card, max_batch_rows)}},
     }

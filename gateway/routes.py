@@ -1,6 +1,6 @@
 """The HTTP routes. /predict speaks ASGI directly (it is the hot path); the rest
 are ordinary Starlette endpoints."""
-from typing import Final, Iterable
+from typing import Any, Final, Iterable
 
 import orjson
 from starlette.requests import Request
@@ -11,9 +11,10 @@ from starlette.types import Scope
 from gateway import openapi
 from gateway.asgi import JSON, header, is_json, media_type
 from gateway.codec import decode_predict, encode_predict
-from gateway.front import HotEndpoint
+from gateway.endpoint import HotEndpoint, ModelHeaders
 from gateway.errors import UnsupportedMediaType
 from gateway.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from gateway.responses import not_ready_body
 from gateway.service import Service
 
 PREDICT_PATH: Final = "/predict"
@@ -36,6 +37,7 @@ class PredictEndpoint(HotEndpoint):
 
     def __init__(self, service: Service) -> None:
         self.service = service
+        self.headers = ModelHeaders()
 
     def handle(self, scope: Scope, body: bytes) -> tuple[bytes, bytes, Iterable[tuple[bytes, bytes]]]:
         service = self.service
@@ -48,7 +50,7 @@ class PredictEndpoint(HotEndpoint):
         prediction = model.predict(request.rows)
         service.metrics.observe_predictions(prediction.labels, model.outside(request.rows))
         payload = encode_predict(prediction.labels, prediction.probabilities, model.card.classes, request.single)
-        return JSON, payload, service.model_headers
+        return JSON, payload, self.headers.of(model.card)
 
 
 def routes(service: Service) -> list[Route]:
@@ -57,7 +59,7 @@ def routes(service: Service) -> list[Route]:
         phase = service.lifecycle.phase.value
         if service.lifecycle.ready:
             return JSONResponse({"status": phase})
-        return JSONResponse({"error": f"not ready: {phase}", "status": phase}, status_code=503)
+        return Response(not_ready_body(phase, status=phase), 503, media_type="application/json")
 
     async def live(request: Request) -> Response:
         return JSONResponse({"status": "alive"})
@@ -69,10 +71,14 @@ def routes(service: Service) -> list[Route]:
         document = {**service.model.card.document, "release": service.settings.release}
         return Response(orjson.dumps(document), media_type="application/json")
 
-    document = orjson.dumps(openapi.document(service.settings.max_batch_rows))
+    # Built from the loaded model's card (its shapes are in it), once per model.
+    built: list[Any] = [None, b""]
 
     async def openapi_json(request: Request) -> Response:
-        return Response(document, media_type="application/json")
+        model = service.model
+        if built[0] is not model:
+            built[:] = [model, orjson.dumps(openapi.document(model.card, service.settings.max_batch_rows))]
+        return Response(built[1], media_type="application/json")
 
     # /predict first: the router tries routes in order.
     return [

@@ -15,8 +15,6 @@ class Service:
     metrics: Metrics
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
     _model: Model | None = None
-    model_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
-    """Identify the model on every prediction response."""
 
     @property
     def model(self) -> Model:
@@ -26,15 +24,10 @@ class Service:
 
     def start(self) -> None:
         """Open the session once, warm it up, then report ready."""
-        model = Model.load(self.settings)
+        settings = self.settings
+        model = Model.load(settings.model_path, settings.card_path, settings.intra_op_threads)
         model.warm_up()
         self.metrics.set_model(model.card)
-        card = model.card
-        self.model_headers = [
-            (b"x-model-name", card.name.encode()),
-            (b"x-model-version", card.version.encode()),
-            (b"x-model-sha256", card.sha256.encode()),
-        ]
         self._model = model
         # Everything allocated so far lives as long as the process: moving it out
         # of the collector's reach keeps full collections short on the hot path.

@@ -57,9 +57,13 @@ class Settings:
         metadata={"help": "writable folder (prometheus multiprocess files when workers > 1)"},
     )
 
-    @property
-    def env_names(self) -> dict[str, str]:
-        return {f.name: PREFIX + f.name.upper() for f in fields(self)}
+
+def describe() -> str:
+    """Every variable with its default and meaning: `python -m gateway --help`."""
+    return "\n".join(
+        f"  {PREFIX + spec.name.upper():<26} {spec.metadata['help']} (default {spec.default})"
+        for spec in fields(Settings)
+    )
 
 
 def _parse_bool(text: str) -> bool:

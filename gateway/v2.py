@@ -2,6 +2,7 @@
 
 The model name and version come from the model card; a path naming another model
 or version is a 404. Infer is a hot endpoint (answered by the front door)."""
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Final, Iterable
 
@@ -11,10 +12,11 @@ from starlette.routing import Route
 from starlette.types import Scope
 
 from gateway.asgi import header, is_json, media_type
-from gateway.errors import NotFound, UnsupportedMediaType
-from gateway.front import HotEndpoint
+from gateway.errors import UnknownModel, UnsupportedMediaType
+from gateway.endpoint import HotEndpoint, ModelHeaders
 from gateway.inference import OUTPUT_NAMES, Model
 from gateway.oip import BINARY_CONTENT, BINARY_EXTENSION, HEADER_LENGTH, TensorSpec, decode_infer, encode_infer
+from gateway.responses import not_ready_body
 from gateway.service import Service
 
 SERVER_NAME: Final = "iris-onnx-gateway"
@@ -23,7 +25,9 @@ MODEL: Final = "/v2/models/{model_name}"
 VERSIONED: Final = "/v2/models/{model_name}/versions/{model_version}"
 
 
+@cache
 def server_version() -> str:
+    """Read from package metadata once: it cannot change while the process runs."""
     try:
         return version("iris-onnx-serving")
     except PackageNotFoundError:  # run from a checkout, as the image does
@@ -36,10 +40,10 @@ def resolve(service: Service, path_params: dict[str, Any]) -> Model:
     card = model.card
     name = path_params.get("model_name")
     if name != card.name:
-        raise NotFound(f"unknown model {name!r}; this server serves {card.name!r}")
+        raise UnknownModel(f"unknown model {name!r}; this server serves {card.name!r}")
     wanted = path_params.get("model_version")
     if wanted is not None and wanted != card.version:
-        raise NotFound(f"model {card.name!r} has no version {wanted!r}; it serves version {card.version!r}")
+        raise UnknownModel(f"model {card.name!r} has no version {wanted!r}; it serves version {card.version!r}")
     return model
 
 
@@ -66,6 +70,7 @@ class InferEndpoint(HotEndpoint):
     def __init__(self, service: Service) -> None:
         self.service = service
         self._tensors: tuple[Model, TensorSpec, dict[str, str]] | None = None
+        self.headers = ModelHeaders()
 
     def _tensors_of(self, model: Model) -> tuple[TensorSpec, dict[str, str]]:
         # Read from the card once per loaded model, not per request.
@@ -89,7 +94,7 @@ class InferEndpoint(HotEndpoint):
             request.id,
             [(output, output_types[output.name], arrays[output.name]) for output in request.outputs],
         )
-        return content_type, payload, [*extra, *service.model_headers]
+        return content_type, payload, [*extra, *self.headers.of(model.card)]
 
 
 def routes(service: Service) -> list[Route]:
@@ -103,7 +108,7 @@ def routes(service: Service) -> list[Route]:
         if service.lifecycle.ready:
             return JSONResponse({"ready": True})
         phase = service.lifecycle.phase.value
-        return JSONResponse({"error": f"not ready: {phase}", "ready": False}, status_code=503)
+        return Response(not_ready_body(phase, ready=False), 503, media_type="application/json")
 
     async def model_metadata(request: Request) -> Response:
         model = resolve(service, request.path_params)
@@ -121,7 +126,7 @@ def routes(service: Service) -> list[Route]:
         if service.lifecycle.ready:
             return JSONResponse({"name": model.card.name, "ready": True})
         phase = service.lifecycle.phase.value
-        return JSONResponse({"name": model.card.name, "ready": False, "error": f"not ready: {phase}"}, 503)
+        return Response(not_ready_body(phase, name=model.card.name, ready=False), 503, media_type="application/json")
 
     infer = InferEndpoint(service)
     return [

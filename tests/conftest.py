@@ -1,9 +1,12 @@
+import itertools
 import os
 import socket
 import subprocess
 import sys
 import time
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import httpx
 import pytest
@@ -73,16 +76,26 @@ class GatewayProcess:
         return self.process.returncode
 
 
+@contextmanager
+def running_gateway(
+    repo_root: Path, log_path: Path, python: str = sys.executable, **settings: str
+) -> Iterator[GatewayProcess]:
+    """The one way a test starts a real gateway: ready on exit from `with`, stopped after it."""
+    gateway = GatewayProcess(repo_root, log_path, python, **settings)
+    try:
+        gateway.wait_ready()
+        yield gateway
+    finally:
+        gateway.stop()
+
+
 @pytest.fixture
 def start_gateway(repo_root: Path, tmp_path: Path):
-    started: list[GatewayProcess] = []
+    """Start gateways within one test: `start_gateway(drain_seconds="1")`."""
+    numbers = itertools.count()
+    with ExitStack() as stack:
+        def start(python: str = sys.executable, **settings: str) -> GatewayProcess:
+            log = tmp_path / f"gateway-{next(numbers)}.log"
+            return stack.enter_context(running_gateway(repo_root, log, python, **settings))
 
-    def start(python: str = sys.executable, **settings: str) -> GatewayProcess:
-        gateway = GatewayProcess(repo_root, tmp_path / f"gateway-{len(started)}.log", python, **settings)
-        started.append(gateway)
-        gateway.wait_ready()
-        return gateway
-
-    yield start
-    for gateway in started:
-        gateway.stop()
+        yield start

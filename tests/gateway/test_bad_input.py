@@ -63,20 +63,6 @@ def test_body_over_the_limit_is_413_from_its_declared_length(client, settings):
     assert f"limit of {settings.max_body_bytes} bytes" in response.json()["error"]
 
 
-def test_chunked_body_over_the_limit_is_413_while_reading(client, settings):
-    sent = []
-
-    def chunks():
-        for _ in range(1000):
-            chunk = b" " * 1024
-            sent.append(len(chunk))
-            yield chunk
-
-    response = client.post("/predict", content=chunks(), headers=JSON)
-    assert response.status_code == 413
-    assert "exceeds the limit" in response.json()["error"]
-
-
 @pytest.mark.parametrize(("method", "path", "status", "message"), [
     ("GET", "/nope", 404, "no route for GET /nope"),
     ("POST", "/predict/", 404, "no route for POST /predict/"),

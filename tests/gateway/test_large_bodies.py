@@ -13,7 +13,7 @@ import httpx
 import orjson
 import pytest
 
-from tests.conftest import GatewayProcess
+from tests.conftest import GatewayProcess, running_gateway
 
 LIMIT = 1_048_576
 SIZES_MB = (2, 20, 50)
@@ -22,12 +22,9 @@ PIECE = 65_536
 
 @pytest.fixture(scope="module")
 def gateway(repo_root, tmp_path_factory) -> Iterator[GatewayProcess]:
-    process = GatewayProcess(
-        repo_root, tmp_path_factory.mktemp("gateway") / "gateway.log", max_body_bytes=str(LIMIT)
-    )
-    process.wait_ready()
-    yield process
-    process.stop()
+    log = tmp_path_factory.mktemp("gateway") / "gateway.log"
+    with running_gateway(repo_root, log, max_body_bytes=str(LIMIT)) as process:
+        yield process
 
 
 def pieces(size: int) -> Iterator[bytes]:

@@ -4,7 +4,7 @@ import numpy as np
 import orjson
 import pytest
 
-from gateway.errors import BadRequest
+from gateway.errors import InvalidInput
 from gateway.oip import RequestedOutput, TensorSpec, decode_infer, encode_infer, split_body
 
 SPEC = TensorSpec("input", "FP32", (-1, 4))
@@ -100,31 +100,31 @@ def test_binary_input(datatype):
     (b"", "request body is empty"),
 ])
 def test_json_errors_name_the_problem(document, message):
-    with pytest.raises(BadRequest) as error:
+    with pytest.raises(InvalidInput) as error:
         decode(document)
     assert message in error.value.message
 
 
 def test_binary_size_must_match_shape_and_dtype():
     document, payload = binary_request(np.array(ROWS), size=31)
-    with pytest.raises(BadRequest, match="binary_data_size is 31, but shape \\[2, 4\\] of float32 needs 32 bytes"):
+    with pytest.raises(InvalidInput, match="binary_data_size is 31, but shape \\[2, 4\\] of float32 needs 32 bytes"):
         decode(document, payload[:31])
 
 
 def test_binary_size_beyond_the_body_is_refused_not_over_read():
     document, payload = binary_request(np.array(ROWS))
-    with pytest.raises(BadRequest, match="needs 32 bytes of binary data; the body holds 16"):
+    with pytest.raises(InvalidInput, match="needs 32 bytes of binary data; the body holds 16"):
         decode(document, payload[:16])
 
 
 def test_trailing_bytes_are_refused():
     document, payload = binary_request(np.array(ROWS))
-    with pytest.raises(BadRequest, match="4 bytes follow the binary tensors"):
+    with pytest.raises(InvalidInput, match="4 bytes follow the binary tensors"):
         decode(document, payload + b"\0\0\0\0")
 
 
 def test_binary_section_without_any_binary_input_is_refused():
-    with pytest.raises(BadRequest, match="8 bytes follow"):
+    with pytest.raises(InvalidInput, match="8 bytes follow"):
         decode(request(), b"12345678")
 
 
@@ -133,7 +133,7 @@ def test_binary_nan_and_infinity_are_refused():
         rows = np.array(ROWS)
         rows[1, 2] = bad
         document, payload = binary_request(rows)
-        with pytest.raises(BadRequest, match="NaN, infinite"):
+        with pytest.raises(InvalidInput, match="NaN, infinite"):
             decode(document, payload)
 
 
@@ -141,14 +141,14 @@ def test_fp64_beyond_fp32_is_refused():
     rows = np.array(ROWS)
     rows[0, 0] = 1e300
     document, payload = binary_request(rows, "FP64")
-    with pytest.raises(BadRequest, match="out-of-FP32-range"):
+    with pytest.raises(InvalidInput, match="out-of-FP32-range"):
         decode(document, payload)
 
 
 def test_both_data_and_binary_size_is_refused():
     entry = tensor(parameters={"binary_data_size": 32})
     entry["data"] = [1] * 8
-    with pytest.raises(BadRequest, match='both "data" and binary_data_size'):
+    with pytest.raises(InvalidInput, match='both "data" and binary_data_size'):
         decode(request([entry]), b"\0" * 32)
 
 
@@ -156,7 +156,7 @@ def test_both_data_and_binary_size_is_refused():
     (b"abc", "is not a number"), (b"0", "does not fit"), (b"9999", "does not fit a body of"), (b"-5", "does not fit"),
 ])
 def test_header_length_is_checked_against_the_body(value, message):
-    with pytest.raises(BadRequest, match=message):
+    with pytest.raises(InvalidInput, match=message):
         split_body(b'{"inputs": []}', value)
 
 

@@ -1,4 +1,12 @@
+import hashlib
+import json
+
+import numpy as np
+import pytest
 from openapi_spec_validator import validate
+from skl2onnx import convert_sklearn
+from skl2onnx.common.data_types import FloatTensorType
+from sklearn.linear_model import LogisticRegression
 from starlette.routing import Route
 
 HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "options"}
@@ -42,3 +50,53 @@ def test_documented_predict_response_matches_a_real_one(client):
     required = document["components"]["schemas"]["Prediction"]["required"]
     body = client.post("/predict", json={"features": [5.1, 3.5, 1.4, 0.2]}).json()
     assert set(required) == set(body)
+
+
+@pytest.fixture
+def other_model(tmp_path):
+    """A 3-feature, 5-class model and its card, built here: not Iris's shapes."""
+    rng = np.random.default_rng(0)
+    y = np.arange(200) % 5
+    x = (rng.normal(size=(200, 3)) + 3 * rng.normal(size=(5, 3))[y]).astype(np.float32)
+    estimator = LogisticRegression(max_iter=500).fit(x, y)
+    model = convert_sklearn(
+        estimator, name="other", initial_types=[("input", FloatTensorType([None, 3]))],
+        target_opset={"": 17, "ai.onnx.ml": 3}, options={id(estimator): {"zipmap": False}},
+    )
+    payload = model.SerializeToString()
+    (tmp_path / "other.onnx").write_bytes(payload)
+    low, high = x.min(axis=0).tolist(), x.max(axis=0).tolist()
+    card = {
+        "name": "other", "version": "7", "onnx": {"sha256": hashlib.sha256(payload).hexdigest()},
+        "features": ["a", "b", "c"], "classes": ["k0", "k1", "k2", "k3", "k4"],
+        "feature_range": {"min": low, "max": high},
+        "parity_region": {"box": {"min": low, "max": high}},
+        "tensors": {
+            "input": {"name": "input", "datatype": "FP32", "shape": [-1, 3]},
+            "outputs": [{"name": "label", "datatype": "INT64", "shape": [-1]},
+                        {"name": "probabilities", "datatype": "FP32", "shape": [-1, 5]}],
+        },
+    }
+    (tmp_path / "other.json").write_text(json.dumps(card))
+    return tmp_path / "other.onnx", tmp_path / "other.json"
+
+
+def test_the_document_describes_the_model_being_served(make_client, other_model):
+    model_path, card_path = other_model
+    client = make_client(model_path=model_path, card_path=card_path)
+    document = client.get("/openapi.json").json()
+    validate(document)
+    schemas = document["components"]["schemas"]
+    row = schemas["PredictRequest"]["properties"]["features"]
+    assert (row["minItems"], row["maxItems"], row["description"]) == (3, 3, "a, b, c")
+    assert len(row["example"]) == 3
+    assert schemas["Prediction"]["properties"]["prediction"]["maximum"] == 4
+    assert schemas["Prediction"]["properties"]["class_name"]["enum"] == ["k0", "k1", "k2", "k3", "k4"]
+    assert schemas["Prediction"]["properties"]["probabilities"]["maxItems"] == 5
+    inputs = schemas["V2InferRequest"]["properties"]["inputs"]["items"]["properties"]
+    assert inputs["name"]["enum"] == ["input"]
+    model_name = document["paths"]["/v2/models/{model_name}"]["parameters"][0]
+    assert model_name["example"] == "other"
+    # And the documented example really is answered by that model.
+    answer = client.post("/predict", json=schemas["PredictRequest"]["example"])
+    assert answer.status_code == 200 and answer.json()["class_name"] in ["k0", "k1", "k2", "k3", "k4"]

@@ -105,3 +105,16 @@ def test_every_answer_names_the_release(make_client):
     ):
         assert response.headers["x-release"] == "f00dfeed"
     assert client.get("/model").json()["release"] == "f00dfeed"
+
+
+def test_middleware_that_would_skip_the_hot_routes_is_refused_at_start(settings):
+    from starlette.middleware.cors import CORSMiddleware
+    from starlette.testclient import TestClient
+
+    from gateway.app import create_app
+
+    app = create_app(settings)
+    app.app.add_middleware(CORSMiddleware, allow_origins=["*"])
+    with pytest.raises(RuntimeError, match=r"CORSMiddleware.*would not run.*/predict"):
+        with TestClient(app):
+            pass

@@ -13,6 +13,7 @@ import pytest
 
 from gateway.metrics import FLUSH_SECONDS
 from tests.gateway.conftest import ONE_ROW
+from tests.rawhttp import read_response
 from tests.waiting import wait_until
 
 
@@ -31,30 +32,10 @@ def raw_request(port: int, head: bytes, body_parts: list[bytes], pause: float = 
         try:
             for part in body_parts:
                 connection.sendall(part)
-                time.sleep(pause)
+                time.sleep(pause)  # paces the client
         except (BrokenPipeError, ConnectionResetError):
             pass  # the server answered and closed before we finished: that is the point
         return read_response(connection)
-
-
-def read_response(connection: socket.socket) -> bytes:
-    """One whole HTTP/1.1 response with a Content-Length."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = connection.recv(65536)
-        if not chunk:
-            return data
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = next(
-        int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")
-    )
-    while len(body) < length:
-        chunk = connection.recv(65536)
-        if not chunk:
-            break
-        body += chunk
-    return head + b"\r\n\r\n" + body
 
 
 def test_oversized_body_is_refused_before_it_is_sent(start_gateway):

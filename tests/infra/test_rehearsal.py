@@ -8,7 +8,6 @@ the health checks passing, or real AWS permissions and quotas."""
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +19,7 @@ from moto.server import ThreadedMotoServer
 
 from gateway.routes import HEALTH_PATH
 from gateway.settings import Settings
+from tests.conftest import free_port
 
 REGION = "us-east-1"
 REPO = Path(__file__).resolve().parents[2]
@@ -28,12 +28,6 @@ ENDPOINT_SERVICES = (
     "sts", "wafv2",
 )
 pytestmark = pytest.mark.timeout(900)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +41,7 @@ def emulator():
         setattr(ApplicationAutoScalingResponse, action, lambda self, reply=reply: reply)
     previous = os.environ.get("MOTO_IAM_LOAD_MANAGED_POLICIES")
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"  # the ECS execution policy is AWS-managed
-    port = _free_port()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     yield f"http://127.0.0.1:{port}"

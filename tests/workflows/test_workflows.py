@@ -220,3 +220,16 @@ def test_deploy_checks_which_image_ecs_runs_and_smoke_which_release_answers(pipe
     smoke = pipeline["jobs"]["smoke"]
     assert pipeline["jobs"]["smoke"]["env"]["RELEASE"] == "${{ github.sha }}"
     assert 'EXPECT_RELEASE="$RELEASE"' in steps(smoke)[run_index(smoke, "make smoke")]["run"]
+
+
+def test_each_check_runs_once_per_pipeline(pipeline, repo_root):
+    # `make test` is lint + workflow-lint + pytest: a job calling it after the lint
+    # job would run both linters a second time.
+    composite = re.search(r"^test: (.*?) ##", (repo_root / "Makefile").read_text(), flags=re.M)[1].split()
+    called: list[str] = []
+    for job in pipeline["jobs"].values():
+        for step in steps(job):
+            for target in re.findall(r"\bmake (?:-s )?([a-z][a-z0-9-]*)", step.get("run", "")):
+                called += composite if target == "test" else [target]
+    for check in ("lint", "workflow-lint", "pytest", "tf-fmt"):
+        assert called.count(check) == 1, f"{check} runs {called.count(check)} times"
