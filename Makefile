@@ -19,7 +19,7 @@ LOCK_FLAGS := --generate-hashes --python-version 3.11 --python-platform x86_64-m
 
 .PHONY: help test lint pytest model gates inspect serve lock graphviz sizes clean workflow-lint tf-fmt images \
 	image-check push smoke aws-env bootstrap ecr-apply ecr-url deploy deployed-image service-url destroy-service \
-	wrk bench soak running-image image-exists
+	wrk bench soak running-image image-exists haproxy rehearsal
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -53,7 +53,7 @@ lint: $(VENVS)/dev/.installed $(VENVS)/checkov/.installed ## flake8, hadolint, s
 	$(CHECKOV) --framework terraform -d infra
 	$(CHECKOV) --framework github_actions -d .github/workflows
 
-pytest: $(VENVS)/dev/.installed graphviz ## every test, without the linters (CI runs those in its lint job)
+pytest: $(VENVS)/dev/.installed $(VENVS)/serve/.installed graphviz haproxy ## every test, without the linters (CI runs those in its lint job)
 	$(VENVS)/dev/bin/python -m pytest $(PYTEST_ARGS)
 
 test: lint workflow-lint pytest ## install the dev lock, lint, run every test
@@ -204,6 +204,15 @@ BENCH_VENVS := $(VENVS)/serve/.installed $(VENVS)/train/.installed $(VENVS)/base
 
 bench: $(BENCH_VENVS) wrk ## gateway vs the original design vs a bare ASGI bound; writes bench/results.{md,json,png}
 	$(VENVS)/dev/bin/python -m bench.run
+
+haproxy:
+	@command -v haproxy >/dev/null || { \
+	  echo "installing haproxy (the load balancer of the rehearsal)"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends haproxy >/dev/null; }
+
+rehearsal: images $(VENVS)/dev/.installed $(VENVS)/serve/.installed haproxy ## rolling deploy, SIGKILL, never-ready and overload behind HAProxy; writes bench/rehearsal.{md,json}
+	$(VENVS)/dev/bin/python -m bench.rehearsal --image $(SERVE_IMAGE)
 
 soak: $(VENVS)/serve/.installed $(VENVS)/dev/.installed wrk ## 5 minutes at 32 connections: errors and RSS growth
 	$(VENVS)/dev/bin/python -m bench.soak

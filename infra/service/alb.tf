@@ -27,10 +27,10 @@ resource "aws_lb_target_group" "this" {
     path                = var.health_check_path
     port                = "traffic-port"
     matcher             = "200"
-    interval            = 10
-    timeout             = 5
-    healthy_threshold   = 2
-    unhealthy_threshold = 2
+    interval            = var.health_check_interval
+    timeout             = var.health_check_timeout
+    healthy_threshold   = var.healthy_threshold
+    unhealthy_threshold = var.unhealthy_threshold
   }
 
   tags = local.tags

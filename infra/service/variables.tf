@@ -170,6 +170,50 @@ variable "health_check_grace_seconds" {
   }
 }
 
+variable "health_check_interval" {
+  description = "Seconds between the load balancer's health checks of each task."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.health_check_interval >= 5 && var.health_check_interval <= 300
+    error_message = "health_check_interval must be between 5 and 300 (the ALB's range)."
+  }
+}
+
+variable "health_check_timeout" {
+  description = "Seconds a health check may take before it counts as failed; shorter than the interval."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.health_check_timeout >= 2 && var.health_check_timeout < var.health_check_interval
+    error_message = "health_check_timeout must be at least 2 and less than health_check_interval."
+  }
+}
+
+variable "healthy_threshold" {
+  description = "Consecutive passing checks before a new task receives traffic."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.healthy_threshold >= 2 && var.healthy_threshold <= 10
+    error_message = "healthy_threshold must be between 2 and 10 (the ALB's range)."
+  }
+}
+
+variable "unhealthy_threshold" {
+  description = "Consecutive failing checks before a task stops receiving traffic."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.unhealthy_threshold >= 2 && var.unhealthy_threshold <= 10
+    error_message = "unhealthy_threshold must be between 2 and 10 (the ALB's range)."
+  }
+}
+
 variable "deregistration_delay" {
   description = "Seconds the target group keeps a leaving task's connections (ALB draining), before ECS sends SIGTERM."
   type        = number
