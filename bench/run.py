@@ -99,6 +99,7 @@ def main() -> int:
         "servers": servers,
         "sizes_mb": sizes.all_sizes(),
     }
+    args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     (args.out / "results.md").write_text(report.markdown(results))
     report.chart(results, args.out / "results.png")
