@@ -1,22 +1,16 @@
 """The stage: HAProxy in front, replicas started, registered, deregistered and stopped
 the way ECS and the target group do it."""
 import json
-import socket
 import time
 from pathlib import Path
 from typing import Callable
 
 from bench.rehearsal.haproxy import HAProxy
+from bench.servers import free_port
 from bench.rehearsal.replicas import ContainerReplica, ProcessReplica, serve_python
 from bench.rehearsal.timings import Timings
 
 Replica = ContainerReplica | ProcessReplica
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_for(condition: Callable[[], bool], timeout: float) -> bool:
