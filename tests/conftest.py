@@ -99,3 +99,13 @@ def start_gateway(repo_root: Path, tmp_path: Path):
             return stack.enter_context(running_gateway(repo_root, log, python, **settings))
 
         yield start
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """What the image and rehearsal tests used (engine, base image) and measured."""
+    from tests import summary
+
+    if summary.lines:
+        terminalreporter.section("images and rehearsal")
+        for line in summary.lines:
+            terminalreporter.write_line(line)

@@ -9,7 +9,7 @@ import pytest
 
 from bench.rehearsal.scenarios import CONNECTIONS, NEW, OLD
 from bench.rehearsal.timings import terraform_defaults
-from tests.images import summary
+from tests import summary
 
 pytestmark = pytest.mark.timeout(900)
 SCALE = 0.1
@@ -28,9 +28,8 @@ def report(repo_root, tmp_path_factory):
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     figures = json.loads(path.read_text())
-    summary.lines.append(f"rehearsal ({figures['backend']}): " + " | ".join(
-        line for line in done.stdout.splitlines() if line.startswith("| 1.") or line.startswith("| 2.")
-        or line.startswith("| 3.")))
+    summary.lines.append(f"rehearsal, short ({figures['backend']}):")
+    summary.lines += [line for line in done.stdout.splitlines() if line.startswith(("| 1.", "| 2.", "| 3."))]
     return figures
 
 

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from tests.conftest import free_port
-from tests.images import summary
+from tests import summary
 
 # The serve image's own layers above the base: venv, gateway, model.
 OWN_LAYERS_BUDGET_MB = 160
