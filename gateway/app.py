@@ -26,7 +26,9 @@ from gateway.settings import Settings, from_env
 logger = logging.getLogger("gateway.app")
 
 
-async def gateway_error(request: Request, exc: Exception) -> Response:
+async def error_handler(request: Request, exc: Exception) -> Response:
+    """A GatewayError or any other exception, through the one mapping (gateway.responses);
+    the traceback of a real fault is logged by the front door."""
     status, body = error_response(exc)
     return Response(body, status_code=status, media_type="application/json")
 
@@ -41,12 +43,6 @@ async def http_error(request: Request, exc: Exception) -> Response:
     else:
         message = str(exc.detail)
     return Response(error_body(message), exc.status_code, exc.headers, media_type="application/json")
-
-
-async def server_error(request: Request, exc: Exception) -> Response:
-    """Any other exception: a generic body; the traceback is logged by the front door."""
-    status, body = error_response(exc)
-    return Response(body, status, media_type="application/json")
 
 
 def create_app(settings: Settings | None = None) -> Front:
@@ -83,7 +79,7 @@ def create_app(settings: Settings | None = None) -> Front:
     app = Starlette(
         routes=route_list,
         lifespan=lifespan,
-        exception_handlers={GatewayError: gateway_error, HTTPException: http_error, Exception: server_error},
+        exception_handlers={GatewayError: error_handler, HTTPException: http_error, Exception: error_handler},
     )
     # /predict/ is not /predict: a redirect would turn a client's mistake into a second request.
     app.router.redirect_slashes = False

@@ -1,13 +1,15 @@
 """The contract of an endpoint the front door answers directly, and what such
 endpoints share. It sits below both the front door and the routes, so imports
 point inwards only (routes -> endpoint <- front)."""
-from typing import Iterable
+from typing import Callable, Generic, Iterable, TypeVar
 
 from starlette.types import Receive, Scope, Send
 
 from gateway.card_reader import ModelCard
 
 Headers = list[tuple[bytes, bytes]]
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class HotEndpoint:
@@ -23,18 +25,25 @@ class HotEndpoint:
         raise NotImplementedError
 
 
-class ModelHeaders:
-    """X-Model-Name, -Version and -Sha256 of a card, encoded once per loaded model."""
+class PerModel(Generic[K, V]):
+    """A value derived from the loaded model (or its card), built on first use and
+    again only if another model is loaded: work kept off the hot path."""
 
-    def __init__(self) -> None:
-        self._card: ModelCard | None = None
-        self._headers: Headers = []
+    def __init__(self, build: Callable[[K], V]) -> None:
+        self._build = build
+        self._key: K | None = None
+        self._value: V | None = None
 
-    def of(self, card: ModelCard) -> Headers:
-        if card is not self._card:
-            self._card, self._headers = card, [
-                (b"x-model-name", card.name.encode()),
-                (b"x-model-version", card.version.encode()),
-                (b"x-model-sha256", card.sha256.encode()),
-            ]
-        return self._headers
+    def of(self, key: K) -> V:
+        if key is not self._key or self._value is None:
+            self._key, self._value = key, self._build(key)
+        return self._value
+
+
+def model_headers(card: ModelCard) -> Headers:
+    """X-Model-Name, -Version and -Sha256: which model answered."""
+    return [
+        (b"x-model-name", card.name.encode()),
+        (b"x-model-version", card.version.encode()),
+        (b"x-model-sha256", card.sha256.encode()),
+    ]

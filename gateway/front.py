@@ -22,10 +22,9 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.endpoint import HotEndpoint
-
-from gateway.asgi import discard_body, header, read_body
+from gateway.asgi import JSON, discard_body, header, read_body
 from gateway.errors import GatewayError, ModelFault, PayloadTooLarge
-from gateway.responses import JSON, error_response
+from gateway.responses import error_response
 from gateway.access import AccessLog, printable
 from gateway.metrics import Metrics
 

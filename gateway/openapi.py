@@ -209,9 +209,10 @@ def _example_row(card: ModelCard) -> list[float]:
 def _model_schemas(card: ModelCard, max_batch_rows: int | None) -> dict[str, Any]:
     n_features, n_classes = len(card.features), len(card.classes)
     tensors = card.document["tensors"]
+    example = _example_row(card)
     row = {
         "type": "array", "items": _FLOAT32, "minItems": n_features, "maxItems": n_features,
-        "description": ", ".join(card.features), "example": _example_row(card),
+        "description": ", ".join(card.features), "example": example,
     }
     instances: dict[str, Any] = {"type": "array", "items": row, "minItems": 1}
     if max_batch_rows is not None:
@@ -229,7 +230,7 @@ def _model_schemas(card: ModelCard, max_batch_rows: int | None) -> dict[str, Any
                 {"required": ["features"], "not": {"required": ["instances"]}},
                 {"required": ["instances"], "not": {"required": ["features"]}},
             ],
-            "example": {"features": _example_row(card)},
+            "example": {"features": example},
         },
         "Prediction": {
             "type": "object", "required": ["prediction", "class_name", "probabilities"],
@@ -272,7 +273,7 @@ def _model_schemas(card: ModelCard, max_batch_rows: int | None) -> dict[str, Any
             },
             "example": {"inputs": [{
                 "name": tensors["input"]["name"], "shape": [1, n_features], "datatype": "FP32",
-                "data": _example_row(card),
+                "data": example,
             }]},
         },
     }

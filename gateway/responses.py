@@ -3,7 +3,6 @@
 Both paths use it: the front door's hot endpoints and Starlette's exception
 handlers (gateway.app). The statuses are decided here and nowhere else.
 """
-import logging
 from typing import Final
 
 import orjson
@@ -18,7 +17,6 @@ from gateway.errors import (
     UnsupportedMediaType,
 )
 
-JSON: Final = b"application/json"
 INTERNAL_ERROR: Final = "internal server error"
 # Most specific first: the first class an error is an instance of decides.
 STATUS: Final[tuple[tuple[type[GatewayError], int], ...]] = (
@@ -29,8 +27,6 @@ STATUS: Final[tuple[tuple[type[GatewayError], int], ...]] = (
     (ModelFault, 500),
     (NotReady, 503),
 )
-
-logger = logging.getLogger("gateway.errors")
 
 
 def error_body(message: str, **extra: object) -> bytes:
@@ -49,9 +45,8 @@ def status_of(error: GatewayError) -> int:
 
 def error_response(error: BaseException) -> tuple[int, bytes]:
     """Status and body for any exception. Only a GatewayError's message reaches the
-    client; anything else is a generic 500 (its traceback is the caller's to log)."""
+    client, and never a ModelFault's: anything else is a generic 500 (its traceback is
+    the caller's to log)."""
     if isinstance(error, GatewayError) and not isinstance(error, ModelFault):
         return status_of(error), error_body(error.message)
-    if isinstance(error, ModelFault):
-        logger.error("model fault: %s", error.message)
     return 500, error_body(INTERNAL_ERROR)

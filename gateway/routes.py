@@ -1,6 +1,6 @@
 """The HTTP routes. /predict speaks ASGI directly (it is the hot path); the rest
 are ordinary Starlette endpoints."""
-from typing import Any, Final, Iterable
+from typing import Final, Iterable
 
 import orjson
 from starlette.requests import Request
@@ -11,7 +11,7 @@ from starlette.types import Scope
 from gateway import openapi
 from gateway.asgi import JSON, header, is_json, media_type
 from gateway.codec import decode_predict, encode_predict
-from gateway.endpoint import HotEndpoint, ModelHeaders
+from gateway.endpoint import HotEndpoint, PerModel, model_headers
 from gateway.errors import UnsupportedMediaType
 from gateway.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from gateway.responses import not_ready_body
@@ -37,7 +37,7 @@ class PredictEndpoint(HotEndpoint):
 
     def __init__(self, service: Service) -> None:
         self.service = service
-        self.headers = ModelHeaders()
+        self.headers = PerModel(model_headers)
 
     def handle(self, scope: Scope, body: bytes) -> tuple[bytes, bytes, Iterable[tuple[bytes, bytes]]]:
         service = self.service
@@ -72,13 +72,10 @@ def routes(service: Service) -> list[Route]:
         return Response(orjson.dumps(document), media_type="application/json")
 
     # Built from the loaded model's card (its shapes are in it), once per model.
-    built: list[Any] = [None, b""]
+    documents = PerModel(lambda card: orjson.dumps(openapi.document(card, service.settings.max_batch_rows)))
 
     async def openapi_json(request: Request) -> Response:
-        model = service.model
-        if built[0] is not model:
-            built[:] = [model, orjson.dumps(openapi.document(model.card, service.settings.max_batch_rows))]
-        return Response(built[1], media_type="application/json")
+        return Response(documents.of(service.model.card), media_type="application/json")
 
     # /predict first: the router tries routes in order.
     return [

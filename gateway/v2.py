@@ -13,7 +13,7 @@ from starlette.types import Scope
 
 from gateway.asgi import header, is_json, media_type
 from gateway.errors import UnknownModel, UnsupportedMediaType
-from gateway.endpoint import HotEndpoint, ModelHeaders
+from gateway.endpoint import HotEndpoint, PerModel, model_headers
 from gateway.inference import OUTPUT_NAMES, Model
 from gateway.oip import BINARY_CONTENT, BINARY_EXTENSION, HEADER_LENGTH, TensorSpec, decode_infer, encode_infer
 from gateway.responses import not_ready_body
@@ -69,21 +69,16 @@ class InferEndpoint(HotEndpoint):
 
     def __init__(self, service: Service) -> None:
         self.service = service
-        self._tensors: tuple[Model, TensorSpec, dict[str, str]] | None = None
-        self.headers = ModelHeaders()
-
-    def _tensors_of(self, model: Model) -> tuple[TensorSpec, dict[str, str]]:
         # Read from the card once per loaded model, not per request.
-        if self._tensors is None or self._tensors[0] is not model:
-            self._tensors = (model, *tensors(model))
-        return self._tensors[1], self._tensors[2]
+        self.tensors = PerModel(tensors)
+        self.headers = PerModel(model_headers)
 
     def handle(self, scope: Scope, body: bytes) -> tuple[bytes, bytes, Iterable[tuple[bytes, bytes]]]:
         service = self.service
         model = resolve(service, scope["path_params"])
         header_length = header(scope, HEADER_LENGTH)
         require_oip_content(scope, binary=header_length is not None)
-        input_spec, output_types = self._tensors_of(model)
+        input_spec, output_types = self.tensors.of(model)
         request = decode_infer(body, header_length, input_spec, OUTPUT_NAMES, service.settings.max_batch_rows)
         prediction = model.predict(request.rows)
         service.metrics.observe_predictions(prediction.labels, model.outside(request.rows))
