@@ -3,13 +3,14 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Iterator
 
 import httpx
 import pytest
+
+from tests.waiting import wait_until
 
 # onnxruntime writes a device id and an event queue under the user's cache at
 # import unless told not to; tests must not leave files behind.
@@ -49,18 +50,17 @@ class GatewayProcess:
                 [python, "-m", "gateway"], cwd=repo_root, env=env, stdout=log, stderr=subprocess.STDOUT
             )
 
+    def ready(self) -> bool:
+        """/health answers 200; a process that exited fails at once, with its log."""
+        if self.process.poll() is not None:
+            raise RuntimeError(f"gateway exited with {self.process.returncode}: {self.output()}")
+        try:
+            return httpx.get(self.url + "/health", timeout=1).status_code == 200
+        except httpx.TransportError:
+            return False
+
     def wait_ready(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gateway exited with {self.process.returncode}: {self.output()}")
-            try:
-                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        raise TimeoutError(f"gateway not ready after {timeout} s")
+        wait_until(self.ready, timeout, "the gateway's /health to answer 200", poll=0.05)
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")
