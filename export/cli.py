@@ -100,26 +100,26 @@ def _report(outcome: GateOutcome) -> int:
     return EXIT_OK if outcome.passed else EXIT_GATE_FAILED
 
 
-def _read_pair(model_path: Path, card_path: Path) -> tuple[bytes, str, str]:
-    """The model's bytes, their sha256, and the sha256 its card records."""
+def _read_pair(model_path: Path, card_path: Path) -> tuple[bytes, dict[str, Any], str, str]:
+    """The model's bytes, its card, the bytes' sha256 and the sha256 the card records."""
     card = read_card(card_path)
     if card is None:
         raise FileNotFoundError(f"no model card at {card_path}")
     payload = model_path.read_bytes()
-    return payload, sha256(payload), card["onnx"]["sha256"]
+    return payload, card, sha256(payload), card["onnx"]["sha256"]
 
 
 def _gates(model_path: Path, card_path: Path, options: GateOptions) -> int:
-    _, actual, expected = _read_pair(model_path, card_path)
+    payload, card, actual, expected = _read_pair(model_path, card_path)
     if actual != expected:
         print(f"{model_path} has sha256 {actual}; {card_path} says {expected}: they do not belong together",
               file=sys.stderr)
         return EXIT_HASH_MISMATCH
-    return _report(regate(model_path, card_path, options))
+    return _report(regate(payload, card, options))
 
 
 def _verify(model_path: Path, card_path: Path, reference_path: Path | None) -> int:
-    payload, actual, expected = _read_pair(model_path, card_path)
+    payload, _, actual, expected = _read_pair(model_path, card_path)
     if actual == expected:
         print(f"{model_path} matches {card_path}: sha256 {actual}")
         return EXIT_OK

@@ -8,7 +8,9 @@ import platform
 from dataclasses import dataclass
 from typing import Final
 
-from export.gates import PROBABILITY_ATOL, ParityResult, compare
+import numpy as np
+
+from export.gates import PROBABILITY_ATOL, ParityResult, compare_sets
 from export.probes import probe_sets
 from export.runtime import OnnxClassifier
 from export.train import load_dataset
@@ -34,16 +36,13 @@ class Equivalence:
 
 def compare_models(reference: bytes, candidate: bytes, tolerance: float = PROBABILITY_ATOL) -> ParityResult:
     """The candidate's outputs against the reference's on every parity probe set."""
-    ours, theirs = OnnxClassifier(reference), OnnxClassifier(candidate)
-    sets = []
-    for probe in probe_sets(load_dataset()):
-        reference_labels, reference_probabilities = ours.run(probe.features)
-        labels, probabilities = theirs.run(probe.features)
-        sets.append(
-            compare(probe.name, reference_probabilities.astype("float64"), reference_labels, labels, probabilities,
-                    tolerance, probe.scale)
-        )
-    return ParityResult(tolerance=tolerance, sets=sets)
+    ours = OnnxClassifier(reference)
+
+    def reference_outputs(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        labels, probabilities = ours.run(rows)
+        return probabilities.astype(np.float64), labels
+
+    return compare_sets(reference_outputs, OnnxClassifier(candidate), probe_sets(load_dataset()), tolerance)
 
 
 def equivalence(reference: bytes, candidate: bytes, machine: str | None = None) -> Equivalence:

@@ -1,6 +1,6 @@
 """The parity and accuracy gates: structured results, no printing, no exit codes."""
 from dataclasses import asdict, dataclass, field
-from typing import Any, Final
+from typing import Any, Callable, Final
 
 import numpy as np
 
@@ -115,24 +115,29 @@ def compare(
     )
 
 
-def parity_gate(
-    estimator: Any, model: OnnxClassifier, probes: list[ProbeSet], tolerance: float = PROBABILITY_ATOL
+Reference = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+"""Rows -> (probabilities, labels) a candidate model is held to."""
+
+
+def compare_sets(
+    reference: Reference, model: OnnxClassifier, probes: list[ProbeSet], tolerance: float = PROBABILITY_ATOL
 ) -> ParityResult:
+    """The model's outputs against the reference's on every probe set."""
     sets = []
     for probe in probes:
         labels, probabilities = model.run(probe.features)
-        sets.append(
-            compare(
-                probe.name,
-                estimator.predict_proba(probe.features),
-                estimator.predict(probe.features),
-                labels,
-                probabilities,
-                tolerance,
-                probe.scale,
-            )
-        )
+        expected_probabilities, expected_labels = reference(probe.features)
+        sets.append(compare(
+            probe.name, expected_probabilities, expected_labels, labels, probabilities, tolerance, probe.scale
+        ))
     return ParityResult(tolerance=tolerance, sets=sets)
+
+
+def parity_gate(
+    estimator: Any, model: OnnxClassifier, probes: list[ProbeSet], tolerance: float = PROBABILITY_ATOL
+) -> ParityResult:
+    """onnxruntime against scikit-learn, the model's source."""
+    return compare_sets(lambda rows: (estimator.predict_proba(rows), estimator.predict(rows)), model, probes, tolerance)
 
 
 def accuracy_gate(

@@ -72,11 +72,8 @@ def build(estimator: str, out_dir: Path, model_version: str, options: GateOption
     return GateOutcome(parity, accuracy, card)
 
 
-def regate(model_path: Path, card_path: Path, options: GateOptions = GateOptions()) -> GateOutcome:
-    """Run both gates on an existing ONNX file against a fresh, deterministic retraining."""
-    card = model_card.read_card(card_path)
-    if card is None:
-        raise FileNotFoundError(f"no model card at {card_path}")
+def regate(payload: bytes, card: dict[str, Any], options: GateOptions = GateOptions()) -> GateOutcome:
+    """Run both gates on an existing ONNX model against a fresh, deterministic retraining."""
     trained = train(card["estimator"]["name"])
-    parity, accuracy = run_gates(trained, model_path.read_bytes(), committed_accuracy(card), options)
+    parity, accuracy = run_gates(trained, payload, committed_accuracy(card), options)
     return GateOutcome(parity, accuracy)
