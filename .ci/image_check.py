@@ -99,16 +99,17 @@ def checks(image: str, base: str, base_image: str, release: str | None) -> dict[
     return report
 
 
-FAILURES = {
-    "smoke_passed": (lambda r: r["smoke_passed"], "the smoke test failed"),
-    "uid": (lambda r: r["uid"] != 0, "the service runs as root"),
-    "sklearn_importable": (lambda r: not r["sklearn_importable"], "scikit-learn is in the image"),
-    "pip_present": (lambda r: not r["pip_present"], "pip is in the image"),
-    "root_writable": (lambda r: not r["root_writable"], "the root filesystem is writable"),
-    "tmp_writable": (lambda r: r["tmp_writable"], "/tmp is not writable"),
-    "healthcheck_passed": (lambda r: r["healthcheck_passed"], "the image's HEALTHCHECK is missing or failing"),
-    "exit_code_after_sigterm": (lambda r: r["exit_code_after_sigterm"] == 0, "SIGTERM did not end with exit 0"),
-}
+# Each requirement on the report, and what its failure means.
+REQUIREMENTS = (
+    (lambda r: r["smoke_passed"], "the smoke test failed"),
+    (lambda r: r["uid"] != 0, "the service runs as root"),
+    (lambda r: not r["sklearn_importable"], "scikit-learn is in the image"),
+    (lambda r: not r["pip_present"], "pip is in the image"),
+    (lambda r: not r["root_writable"], "the root filesystem is writable"),
+    (lambda r: r["tmp_writable"], "/tmp is not writable"),
+    (lambda r: r["healthcheck_passed"], "the image's HEALTHCHECK is missing or failing"),
+    (lambda r: r["exit_code_after_sigterm"] == 0, "SIGTERM did not end with exit 0"),
+)
 
 
 def main() -> int:
@@ -132,7 +133,7 @@ def main() -> int:
         engine("rm", "--force", CONTAINER, check=False)
     if args.report:
         args.report.write_text(json.dumps(report, indent=2) + "\n")
-    failures = [message for test, message in FAILURES.values() if not test(report)]
+    failures = [message for met, message in REQUIREMENTS if not met(report)]
     print(report["smoke"])
     print(
         f"image-check ({report['engine']}): healthy in {report['seconds_to_healthy']} s, uid {report['uid']},"
