@@ -3,8 +3,13 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-PYTHON ?= python3
-VENVS := .venvs
+# The interpreter the venvs are made with: PYTHON=python3.13 make serve, or else the
+# first supported CPython found (.ci/find-python says which versions when none is).
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(shell .ci/find-python 2>/dev/null)
+endif
+# The environment may point VENVS elsewhere (the quick-start tests keep one set per Python).
+VENVS ?= .venvs
 PORT ?= 8080
 MODEL_DIR ?= models
 ESTIMATOR ?= logistic_regression
@@ -15,16 +20,29 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 # Offline: no policy download, no version check. Every skip is justified where it is made.
 CHECKOV := CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(VENVS)/checkov/bin/checkov --quiet --compact --skip-download
-LOCK_FLAGS := --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 --no-header --quiet
+# Universal locks: one version of each package for CPython 3.11 to 3.13 on every
+# platform, with markers where a package is needed on some only, and the hashes of
+# all its files; pip installs the wheel that fits the interpreter at hand.
+LOCK_FLAGS := --generate-hashes --universal --python-version 3.11 --no-header --quiet
 
 .PHONY: help test lint pytest model gates inspect serve lock graphviz sizes clean workflow-lint tf-fmt images \
 	image-check push smoke aws-env bootstrap ecr-apply ecr-url deploy deployed-image service-url destroy-service \
-	wrk bench soak running-image image-exists haproxy rehearsal
+	wrk bench soak running-image image-exists haproxy rehearsal \
+	chromium netron screenshots pytest-gateway FORCE
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-$(VENVS)/baseline/.installed: bench/baselines/baseline.lock
+# Records the interpreter's version; rewritten (and so newer than every venv) only
+# when PYTHON names another one, which rebuilds the venvs with it.
+$(VENVS)/.python: FORCE
+	@PYTHON='$(PYTHON)' .ci/find-python >/dev/null
+	@mkdir -p $(VENVS); version=$$($(PYTHON) -c 'import sys; print(sys.version)'); \
+	  [ "$$(cat $@ 2>/dev/null)" = "$$version" ] || echo "$$version" > $@
+
+FORCE:
+
+$(VENVS)/baseline/.installed: bench/baselines/baseline.lock $(VENVS)/.python
 	rm -rf $(VENVS)/baseline
 	$(PYTHON) -m venv $(VENVS)/baseline
 	$(VENVS)/baseline/bin/python -m pip install --quiet --require-hashes --no-deps -r $<
@@ -32,31 +50,41 @@ $(VENVS)/baseline/.installed: bench/baselines/baseline.lock
 
 # A venv per lock file; rebuilt from scratch when its lock changes, so it holds
 # exactly what the lock says and nothing left over from an older lock.
-$(VENVS)/%/.installed: %.lock
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "Python 3.11 is required, found " + sys.version.split()[0])'
+$(VENVS)/%/.installed: %.lock $(VENVS)/.python
 	rm -rf $(VENVS)/$*
 	$(PYTHON) -m venv $(VENVS)/$*
 	$(VENVS)/$*/bin/python -m pip install --quiet --require-hashes --no-deps -r $<
 	touch $@
 
-graphviz: ## install graphviz (dot) when it is missing
-	@command -v dot >/dev/null || { \
-	  echo "installing graphviz (needed for graph pictures)"; \
+# $(call apt_ensure,command,debian package,what for): install the package when the command is missing.
+define apt_ensure
+	@command -v $(1) >/dev/null || { \
+	  echo "installing $(2) ($(3))"; \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends graphviz >/dev/null; }
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends $(2) >/dev/null; }
+endef
+
+graphviz: ## install graphviz (dot) when it is missing
+	$(call apt_ensure,dot,graphviz,needed for graph pictures)
+
+chromium: ## install Debian's Chromium when it is missing (the browser tests of /docs and Netron)
+	$(call apt_ensure,chromium,chromium,the headless browser of the /docs and Netron tests)
 
 lint: $(VENVS)/dev/.installed $(VENVS)/checkov/.installed ## flake8, hadolint, shellcheck, checkov (Dockerfiles, infra, workflows)
 	$(VENVS)/dev/bin/flake8 export gateway tests bench .ci
 	$(VENVS)/dev/bin/hadolint Dockerfile.train Dockerfile.serve
-	$(VENVS)/dev/bin/shellcheck .ci/run .ci/engine .ci/base-image
+	$(VENVS)/dev/bin/shellcheck .ci/run .ci/engine .ci/base-image .ci/find-python
 	$(CHECKOV) --framework dockerfile -f Dockerfile.train -f Dockerfile.serve
 	$(CHECKOV) --framework terraform -d infra
 	$(CHECKOV) --framework github_actions -d .github/workflows
 
-pytest: $(VENVS)/dev/.installed $(VENVS)/serve/.installed graphviz haproxy ## every test, without the linters (CI runs those in its lint job)
+pytest: $(VENVS)/dev/.installed $(VENVS)/serve/.installed graphviz haproxy chromium ## every test, without the linters (CI runs those in its lint job)
 	$(VENVS)/dev/bin/python -m pytest $(PYTEST_ARGS)
 
 test: lint workflow-lint pytest ## install the dev lock, lint, run every test
+
+pytest-gateway: $(VENVS)/dev/.installed chromium ## the gateway's tests alone (tests/quickstart runs them on each Python)
+	$(VENVS)/dev/bin/python -m pytest -q -p no:cacheprovider tests/gateway
 
 model: $(VENVS)/train/.installed ## train, export, run the parity and accuracy gates, write the model card
 	$(VENVS)/train/bin/python -m export build --estimator $(ESTIMATOR) --out $(MODEL_DIR)
@@ -70,7 +98,7 @@ serve: $(VENVS)/serve/.installed ## serve the committed model on port 8080 (PORT
 inspect: $(VENVS)/train/.installed graphviz ## print the ONNX graph and draw it to models/iris.svg
 	$(VENVS)/train/bin/python -m export inspect $(MODEL_DIR)/iris.onnx --format svg --output $(MODEL_DIR)/iris.svg
 
-$(VENVS)/uv/bin/uv:
+$(VENVS)/uv/bin/uv: $(VENVS)/.python
 	$(PYTHON) -m venv $(VENVS)/uv
 	$(VENVS)/uv/bin/python -m pip install --quiet uv==$(UV_VERSION)
 
@@ -78,9 +106,13 @@ $(VENVS)/uv/bin/uv:
 # a lock only when it changed, so an unchanged lock does not rebuild its venv.
 define compile_lock
 	cp $(1) $(1).new 2>/dev/null || true
-	$(VENVS)/uv/bin/uv pip compile pyproject.toml --group $(2) $(3) $(LOCK_FLAGS) -o $(1).new
+	$(VENVS)/uv/bin/uv pip compile pyproject.toml --group $(2) $(3) $(LOCK_FLAGS) --override $(LOCK_OVERRIDES) -o $(1).new
 	@if cmp -s $(1) $(1).new; then rm $(1).new; else mv $(1).new $(1); echo "updated $(1)"; fi
 endef
+
+# drf-spectacular-sidecar declares Django for its Django app; the gateway reads only its
+# static files, so Django is overridden to a marker no platform has.
+LOCK_OVERRIDES := <(echo "django ; sys_platform == 'never'")
 
 lock: $(VENVS)/uv/bin/uv ## regenerate the hash-pinned lock files from pyproject.toml
 	$(call compile_lock,serve.lock,serve,)
@@ -90,7 +122,7 @@ lock: $(VENVS)/uv/bin/uv ## regenerate the hash-pinned lock files from pyproject
 	$(call compile_lock,bench/baselines/baseline.lock,baseline,-c train.lock)
 
 sizes: $(VENVS)/serve/.installed $(VENVS)/train/.installed $(VENVS)/baseline/.installed ## installed size of each dependency set
-	$(PYTHON) bench/sizes.py $(VENVS)/serve $(VENVS)/train $(VENVS)/baseline
+	$(PYTHON) -m bench.sizes $(VENVS)/serve $(VENVS)/train $(VENVS)/baseline
 
 # ---- workflows ---------------------------------------------------------------
 
@@ -195,10 +227,7 @@ destroy-service: tf-init-service ## tear down the service root (ECR and the stat
 # ---- benchmarks (not part of make test) ----------------------------------------
 
 wrk:
-	@command -v wrk >/dev/null || { \
-	  echo "installing wrk (the load generator)"; \
-	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
+	$(call apt_ensure,wrk,wrk,the load generator)
 
 BENCH_VENVS := $(VENVS)/serve/.installed $(VENVS)/train/.installed $(VENVS)/baseline/.installed $(VENVS)/dev/.installed
 
@@ -206,10 +235,7 @@ bench: $(BENCH_VENVS) wrk ## gateway vs the original design vs a bare ASGI bound
 	$(VENVS)/dev/bin/python -m bench.run
 
 haproxy:
-	@command -v haproxy >/dev/null || { \
-	  echo "installing haproxy (the load balancer of the rehearsal)"; \
-	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends haproxy >/dev/null; }
+	$(call apt_ensure,haproxy,haproxy,the load balancer of the rehearsal)
 
 rehearsal: images $(VENVS)/dev/.installed $(VENVS)/serve/.installed haproxy ## rolling deploy, SIGKILL, never-ready and overload behind HAProxy; writes bench/rehearsal.{md,json}
 	$(VENVS)/dev/bin/python -m bench.rehearsal --image $(SERVE_IMAGE)
@@ -219,3 +245,12 @@ soak: $(VENVS)/serve/.installed $(VENVS)/dev/.installed wrk ## 5 minutes at 32 c
 
 clean: ## remove the venvs and caches
 	rm -rf $(VENVS) .pytest_cache
+
+NETRON_PORT ?= 8081
+
+netron: $(VENVS)/dev/.installed ## open models/iris.onnx in Netron, offline, on 127.0.0.1:8081 (NETRON_PORT=...); prints the URL
+	$(VENVS)/dev/bin/python -m export.netron_viewer $(MODEL_DIR)/iris.onnx --port $(NETRON_PORT)
+
+screenshots: $(VENVS)/dev/.installed $(VENVS)/serve/.installed chromium ## refresh the README's pictures of /docs and Netron (taken by their browser tests)
+	SCREENSHOT_DIR=$(CURDIR)/.github/screenshots $(VENVS)/dev/bin/python -m pytest -q \
+	  tests/gateway/test_docs_browser.py tests/export/test_netron.py

@@ -17,6 +17,9 @@ from tests.waiting import wait_until
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# Where make keeps the venvs: .venvs, unless the environment says otherwise (as the
+# quick-start tests do, one set per Python).
+VENVS = REPO_ROOT / os.environ.get("VENVS", ".venvs")
 
 
 @pytest.fixture(scope="session")

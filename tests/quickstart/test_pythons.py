@@ -1,0 +1,115 @@
+"""The quick start on every supported CPython: `make serve` answers the original
+service's example, and the gateway's tests pass, on 3.11, 3.12 and 3.13.
+
+Each Python gets its own set of venvs (VENVS=.venvs/py3.x), built by make from the
+same universal, hash-pinned locks, so the venvs of the main run are left alone.
+An interpreter that is not installed is a skip on a developer's machine and a
+failure in CI (CI=true), where all three are promised.
+"""
+import glob
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import REPO_ROOT, free_port
+from tests.waiting import wait_until
+
+SUPPORTED = ("3.11", "3.12", "3.13")
+SEED_EXAMPLE = {"features": [5.1, 3.5, 1.4, 0.2]}
+# Bounds for a cold install on a busy machine, not estimates.
+SERVE_READY_SECONDS = 900
+
+
+VERSION_CHECK = "import sys, platform; print('%d.%d' % sys.version_info[:2], platform.python_implementation())"
+
+
+def runs_as(candidate: str, version: str) -> bool:
+    """Run it: pyenv's shims exist for versions that are not selected, and fail."""
+    try:
+        done = subprocess.run([candidate, "-c", VERSION_CHECK], capture_output=True, text=True, timeout=60)
+    except OSError:
+        return False
+    return done.returncode == 0 and done.stdout.split() == [version, "CPython"]
+
+
+def interpreter(version: str) -> str | None:
+    pyenv_root = os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
+    candidates = [shutil.which(f"python{version}") or ""]
+    candidates += sorted(glob.glob(f"{pyenv_root}/versions/{version}.*/bin/python{version}"), reverse=True)
+    return next((c for c in candidates if c and runs_as(c, version)), None)
+
+
+@pytest.fixture(params=SUPPORTED)
+def python(request) -> tuple[str, str]:
+    version = request.param
+    found = interpreter(version)
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"CPython {version} is not installed on this CI machine")
+        pytest.skip(f"CPython {version} is not installed here")
+    return version, found
+
+
+def make_env(version: str, python: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("GATEWAY_", "PYTEST_"))}
+    env.update({"PYTHON": python, "VENVS": str(REPO_ROOT / ".venvs" / f"py{version}")})
+    return env
+
+
+@pytest.mark.timeout(SERVE_READY_SECONDS + 120)
+def test_make_serve_answers_the_original_example(python, tmp_path):
+    version, interpreter_path = python
+    port = free_port()
+    log = tmp_path / "make-serve.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            ["make", "-s", "serve", f"PORT={port}"], cwd=REPO_ROOT, env=make_env(version, interpreter_path),
+            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+
+    def healthy() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError(f"make serve exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            return httpx.get(url + "/health", timeout=2).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    try:
+        wait_until(healthy, SERVE_READY_SECONDS, f"make serve on Python {version} to answer /health", poll=0.5)
+        response = httpx.post(url + "/predict", json=SEED_EXAMPLE, timeout=10)
+        assert response.status_code == 200
+        assert response.json()["prediction"] == 0
+        served_by = subprocess.run(
+            [str(REPO_ROOT / ".venvs" / f"py{version}" / "serve" / "bin" / "python"), "-c",
+             "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()
+        assert served_by == version
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=60)
+
+
+@pytest.mark.timeout(1800)
+def test_the_gateway_tests_pass(python):
+    version, interpreter_path = python
+    if sys.version_info[:2] == tuple(int(part) for part in version.split(".")):
+        pytest.skip(f"this run is on Python {version}: tests/gateway runs in it already")
+    done = subprocess.run(
+        ["make", "-s", "pytest-gateway"], cwd=REPO_ROOT, env=make_env(version, interpreter_path),
+        capture_output=True, text=True,
+    )
+    summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+    tail = "\n".join([*done.stdout.splitlines()[-30:], *done.stderr.splitlines()[-10:]])
+    assert done.returncode == 0, f"tests/gateway on Python {version}:\n{tail}"
+    # pytest's own last line, e.g. "315 passed in 61.2s": the tests ran, and none failed.
+    assert re.match(r"\d+ passed", summary) and "failed" not in summary, summary
