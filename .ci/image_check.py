@@ -3,8 +3,8 @@
     python3 .ci/image_check.py iris-serve:local [--port 8080] [--report report.json]
 
 The container runs with a read-only root, /tmp as tmpfs and no extra privileges.
-Checked: the smoke test (/health, the original's example, a v2 infer), a non-root
-user, no scikit-learn, no pip, a read-only root filesystem, the image's own
+Checked: the smoke test (/health, the original's example, a v2 infer), /docs and
+its files, a non-root user, no scikit-learn, no pip, a read-only root filesystem, the image's own
 HEALTHCHECK command, and SIGTERM draining to exit 0. If the container exits while
 it is awaited, the check fails at once with its log. Standard library only, like
 smoke.py: the pipeline runs it on a bare runner.
@@ -23,6 +23,8 @@ HERE = Path(__file__).resolve().parent
 ENGINE = str(HERE / "engine")
 CONTAINER = "iris-image-check"
 START_SECONDS = 60
+# The page and what it loads (gateway/docs.py; this script runs without the gateway's packages).
+DOCS_PATHS = ("/docs", "/docs/swagger-ui-bundle.js", "/docs/swagger-ui.css", "/docs/docs.js", "/docs/LICENSE")
 
 
 def engine(*args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -59,6 +61,14 @@ def wait_healthy(base: str) -> float:
         time.sleep(0.2)
 
 
+def status_of(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
 def exec_rc(*command: str) -> tuple[int, str]:
     done = engine("exec", CONTAINER, *command, check=False)
     return done.returncode, (done.stdout + done.stderr).strip()
@@ -77,6 +87,8 @@ def checks(image: str, base: str, base_image: str, release: str | None) -> dict[
     )
     report["smoke"] = (smoke.stdout + smoke.stderr).strip()
     report["smoke_passed"] = smoke.returncode == 0
+    # /docs and every file it loads: the deps stage's trim must have kept them.
+    report["docs_served"] = all(status_of(base + path) == 200 for path in DOCS_PATHS)
     report["uid"] = int(exec_rc("id", "-u")[1])
     report["sklearn_importable"] = exec_rc("python", "-c", "import sklearn")[0] == 0
     report["pip_present"] = exec_rc("python", "-m", "pip", "--version")[0] == 0
@@ -102,6 +114,7 @@ def checks(image: str, base: str, base_image: str, release: str | None) -> dict[
 # Each requirement on the report, and what its failure means.
 REQUIREMENTS = (
     (lambda r: r["smoke_passed"], "the smoke test failed"),
+    (lambda r: r["docs_served"], "/docs or a file it loads is not served"),
     (lambda r: r["uid"] != 0, "the service runs as root"),
     (lambda r: not r["sklearn_importable"], "scikit-learn is in the image"),
     (lambda r: not r["pip_present"], "pip is in the image"),

@@ -3,9 +3,10 @@
     make sizes
 
 Installer tooling (pip, setuptools) is left out of every figure: the serving image
-has none, and it is not part of any set. "serve, as shipped" applies the two trims
+has none, and it is not part of any set. "serve, as shipped" applies the three trims
 of Dockerfile.serve's deps stage (package test suites removed, shared libraries
-stripped) to a copy of the serve venv; the other sets are as pip installs them,
+stripped, only the files /docs serves kept of drf-spectacular-sidecar) to a copy of
+the serve venv; the other sets are as pip installs them,
 which is also how the original design's image held them.
 """
 import shutil
@@ -13,6 +14,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from gateway import docs
 
 INSTALLER = ("pip", "setuptools", "pkg_resources", "_distutils_hack", "distutils-precedence.pth")
 
@@ -44,6 +47,10 @@ def trimmed(root: Path, work: Path) -> Path:
     # Never `<package>.libs/`: strip breaks those vendored libraries (Dockerfile.serve).
     libraries = [str(p) for p in copy.rglob("*.so*") if p.is_file() and not p.parent.name.endswith(".libs")]
     subprocess.run(["strip", "--strip-unneeded", *libraries], check=True)
+    sidecar = copy / docs.SWAGGER_PACKAGE
+    for path in [p for p in (sidecar / "static").rglob("*") if p.is_file()]:
+        if path.parent.name != docs.SWAGGER_DIST.name or path.name not in docs.SWAGGER_FILES:
+            path.unlink()
     return copy
 
 

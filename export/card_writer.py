@@ -47,6 +47,19 @@ def parity_region(trained: TrainedModel, parity: ParityResult) -> dict[str, Any]
     }
 
 
+def class_examples(trained: TrainedModel) -> list[dict[str, Any]]:
+    """One typical training row per class, for the API documentation's examples: the
+    row nearest the class's componentwise median. Medians and a rounded L1 distance
+    over four numbers: no sum whose order (and last bit) could follow the CPU."""
+    data = trained.data
+    examples = []
+    for index, name in enumerate(data.class_names):
+        rows = data.x_train[data.y_train == index].astype(np.float64)
+        distance = np.round(np.abs(rows - np.median(rows, axis=0)).sum(axis=1), 6)
+        examples.append({"class": name, "features": _decimal(rows[int(np.argmin(distance))])})
+    return examples
+
+
 def build_card(
     trained: TrainedModel,
     model: onnx.ModelProto,
@@ -73,6 +86,7 @@ def build_card(
             "max": _decimal(data.x_train.max(axis=0)),
         },
         "parity_region": parity_region(trained, parity),
+        "examples": class_examples(trained),
         "tensors": {
             "input": {"name": INPUT_NAME, "datatype": "FP32", "shape": [-1, len(data.feature_names)]},
             "outputs": [

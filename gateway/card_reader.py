@@ -22,6 +22,12 @@ class ModelCard:
     document: dict[str, Any]
     """The card as written by the export stage, served as is to humans."""
 
+    @property
+    def examples(self) -> list[tuple[str, list[float]]]:
+        """(class, row): one typical training row per class, for the API's examples;
+        none in a card written before the export stage recorded them."""
+        return [(str(example["class"]), list(example["features"])) for example in self.document.get("examples", ())]
+
     @classmethod
     def load(cls, path: Path) -> "ModelCard":
         document = json.loads(path.read_text())

@@ -116,6 +116,7 @@ def _get(summary: str, responses: dict[str, Any]) -> dict[str, Any]:
 PATHS: Final[dict[str, Any]] = {
     "/predict": {
         "post": {
+            "operationId": "predict",
             "summary": "Predict the class of one row (features) or many (instances)",
             "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("PredictRequest")}}},
             "responses": {
@@ -137,6 +138,18 @@ PATHS: Final[dict[str, Any]] = {
     }),
     "/model": _get("The model card", {"200": _json(_ref("ModelCard"), "the card"), "503": error("not loaded yet")}),
     "/openapi.json": _get("This document", {"200": _json({"type": "object"}, "OpenAPI 3.1")}),
+    "/docs": _get("This document in a browser (Swagger UI), with Try it out", {
+        "200": {"description": "the page", "content": {"text/html": {"schema": {"type": "string"}}}},
+    }),
+    "/docs/{name}": {
+        "parameters": [{
+            "name": "name", "in": "path", "required": True, "schema": {"type": "string"}, "example": "swagger-ui.css",
+        }],
+        **_get("A file the page loads: Swagger UI's script, style and licence, and the page's own script", {
+            "200": {"description": "the file", "content": {"*/*": {"schema": {"type": "string"}}}},
+            "404": error("no such file"),
+        }),
+    },
 }
 
 _NAME = {"name": "model_name", "in": "path", "required": True, "schema": {"type": "string"}}
@@ -196,20 +209,46 @@ PATHS.update({
     "/v2/models/{model_name}/versions/{model_version}/ready": _v2_model(
         [_NAME, _VERSION], "Model readiness, one version", "V2ModelReady"
     ),
-    "/v2/models/{model_name}/infer": {"parameters": [_NAME], "post": _INFER},
-    "/v2/models/{model_name}/versions/{model_version}/infer": {"parameters": [_NAME, _VERSION], "post": _INFER},
+    "/v2/models/{model_name}/infer": {"parameters": [_NAME], "post": {**_INFER, "operationId": "v2_infer"}},
+    "/v2/models/{model_name}/versions/{model_version}/infer": {
+        "parameters": [_NAME, _VERSION], "post": {**_INFER, "operationId": "v2_infer_version"},
+    },
 })
 
 
-def _example_row(card: ModelCard) -> list[float]:
-    """The middle of the training range: a row the model has seen the like of."""
-    return [round(float(low + high) / 2, 2) for low, high in zip(card.feature_min, card.feature_max)]
+def _example_rows(card: ModelCard) -> list[tuple[str, list[float]]]:
+    """The card's typical row of each class; for an older card without them, the
+    middle of the training range (a row the model has seen the like of)."""
+    middle = [round(float(low + high) / 2, 2) for low, high in zip(card.feature_min, card.feature_max)]
+    return card.examples or [("the middle of the training range", middle)]
+
+
+def _request_examples(card: ModelCard) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Named examples, which /docs offers in "Try it out": one row, and one row per class."""
+    rows = _example_rows(card)
+    (first_class, first), batch = rows[0], [row for _, row in rows]
+    classes = ", ".join(name for name, _ in rows)
+    input_name, n_features = card.document["tensors"]["input"]["name"], len(card.features)
+
+    def v2(rows: list[list[float]]) -> dict[str, Any]:
+        data = [value for row in rows for value in row]
+        return {"inputs": [{"name": input_name, "shape": [len(rows), n_features], "datatype": "FP32", "data": data}]}
+
+    predict = {
+        "one_row": {"summary": f"one row (features): a typical {first_class}", "value": {"features": first}},
+        "batch": {"summary": f"a batch (instances): {classes}", "value": {"instances": batch}},
+    }
+    infer = {
+        "one_row": {"summary": f"one row: a typical {first_class}", "value": v2([first])},
+        "batch": {"summary": f"a batch: {classes}", "value": v2(batch)},
+    }
+    return predict, infer
 
 
 def _model_schemas(card: ModelCard, max_batch_rows: int | None) -> dict[str, Any]:
     n_features, n_classes = len(card.features), len(card.classes)
     tensors = card.document["tensors"]
-    example = _example_row(card)
+    example = _example_rows(card)[0][1]
     row = {
         "type": "array", "items": _FLOAT32, "minItems": n_features, "maxItems": n_features,
         "description": ", ".join(card.features), "example": example,
@@ -221,7 +260,6 @@ def _model_schemas(card: ModelCard, max_batch_rows: int | None) -> dict[str, Any
     label = {"type": "integer", "minimum": 0, "maximum": n_classes - 1}
     class_name = {"type": "string", "enum": list(card.classes)}
     return {
-        "Error": {**SCHEMAS["Error"], "example": {"error": f'"features" must hold {n_features} numbers, got 1'}},
         "PredictRequest": {
             "type": "object",
             "description": 'Exactly one of "features" (one row) or "instances" (many rows); other keys are ignored.',
@@ -271,23 +309,52 @@ def _model_schemas(card: ModelCard, max_batch_rows: int | None) -> dict[str, Any
                     },
                 }},
             },
-            "example": {"inputs": [{
-                "name": tensors["input"]["name"], "shape": [1, n_features], "datatype": "FP32",
-                "data": example,
-            }]},
+            "example": _request_examples(card)[1]["one_row"]["value"],
         },
     }
 
 
 def _with_examples(paths: dict[str, Any], card: ModelCard) -> dict[str, Any]:
-    """The v2 path parameters' examples: this model's name and version."""
+    """This model's examples: the v2 path parameters (its name and version) and the
+    request bodies of /predict and v2 infer."""
     examples = {"model_name": card.name, "model_version": card.version}
+    predict, infer = _request_examples(card)
 
     def fill(parameters: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [{**p, "example": examples[p["name"]]} if p["name"] in examples else p for p in parameters]
 
-    return {
+    def with_body_examples(operation: dict[str, Any], named: dict[str, Any]) -> dict[str, Any]:
+        body = operation["requestBody"]
+        content = {**body["content"], "application/json": {**body["content"]["application/json"], "examples": named}}
+        return {**operation, "requestBody": {**body, "content": content}}
+
+    filled = {
         path: {key: fill(value) if key == "parameters" else value for key, value in item.items()}
+        for path, item in paths.items()
+    }
+    for path, item in filled.items():
+        if "post" in item:
+            item["post"] = with_body_examples(item["post"], predict if path == "/predict" else infer)
+    return filled
+
+
+# How /docs groups the routes.
+TAGS: Final = (
+    ("prediction", "The original service's /predict, grown batches", ("/predict",)),
+    ("v2", "The Open Inference Protocol (KServe v2, Triton) over REST", ("/v2",)),
+    ("operations", "Health, metrics, the model card and this document", ("/",)),
+)
+
+
+def _tagged(paths: dict[str, Any]) -> dict[str, Any]:
+    def tag_of(path: str) -> str:
+        return next(name for name, _, prefixes in TAGS if path.startswith(prefixes))
+
+    return {
+        path: {
+            key: {**value, "tags": [tag_of(path)]} if key in ("get", "post") else value
+            for key, value in item.items()
+        }
         for path, item in paths.items()
     }
 
@@ -300,6 +367,7 @@ def document(card: ModelCard, max_batch_rows: int | None = None) -> dict[str, An
             "version": "1.0.0",
             "description": "Every client error is a 4xx with a JSON body {\"error\": \"...\"} saying what is wrong.",
         },
-        "paths": _with_examples(PATHS, card),
+        "tags": [{"name": name, "description": description} for name, description, _ in TAGS],
+        "paths": _tagged(_with_examples(PATHS, card)),
         "components": {"schemas": {**SCHEMAS, **_model_schemas(card, max_batch_rows)}},
     }

@@ -3,12 +3,13 @@ are ordinary Starlette endpoints."""
 from typing import Final, Iterable
 
 import orjson
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Scope
 
-from gateway import openapi
+from gateway import docs, openapi
 from gateway.asgi import JSON, header, is_json, media_type
 from gateway.codec import decode_predict, encode_predict
 from gateway.endpoint import HotEndpoint, PerModel, model_headers
@@ -23,6 +24,11 @@ LIVE_PATH: Final = "/live"
 METRICS_PATH: Final = "/metrics"
 MODEL_PATH: Final = "/model"
 OPENAPI_PATH: Final = "/openapi.json"
+
+
+_DOCS_HEADERS: Final = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+# The assets change only with the image; an hour spares reloads without pinning a stale UI for long.
+_ASSET_HEADERS: Final = {**_DOCS_HEADERS, "Cache-Control": "public, max-age=3600"}
 
 
 def require_json(scope: Scope) -> None:
@@ -77,6 +83,18 @@ def routes(service: Service) -> list[Route]:
     async def openapi_json(request: Request) -> Response:
         return Response(documents.of(service.model.card), media_type="application/json")
 
+    page, assets = docs.load()
+    page_headers = {"Content-Security-Policy": docs.CONTENT_SECURITY_POLICY, **_DOCS_HEADERS}
+
+    async def docs_page(request: Request) -> Response:
+        return Response(page.body, headers={**page_headers, "Cache-Control": "no-cache"}, media_type=page.media_type)
+
+    async def docs_asset(request: Request) -> Response:
+        asset = assets.get(request.path_params["name"])
+        if asset is None:
+            raise HTTPException(404)
+        return Response(asset.body, headers=_ASSET_HEADERS, media_type=asset.media_type)
+
     # /predict first: the router tries routes in order.
     return [
         Route(PREDICT_PATH, PredictEndpoint(service), methods=["POST"], name="predict"),
@@ -85,4 +103,6 @@ def routes(service: Service) -> list[Route]:
         Route(METRICS_PATH, metrics, methods=["GET"], name="metrics"),
         Route(MODEL_PATH, model_card, methods=["GET"], name="model"),
         Route(OPENAPI_PATH, openapi_json, methods=["GET"], name="openapi"),
+        Route(docs.DOCS_PATH, docs_page, methods=["GET"], name="docs"),
+        Route(docs.DOCS_PATH + "/{name}", docs_asset, methods=["GET"], name="docs_asset"),
     ]

@@ -78,19 +78,24 @@ resource "aws_lb_listener" "https" {
 locals {
   # The listener that forwards to the tasks: HTTPS when there is one (80 then only redirects).
   serving_listener_arn = local.https ? aws_lb_listener.https[0].arn : aws_lb_listener.http.arn
-  internal_routes      = ["/metrics", "/model"]
+  # /metrics and /model are for operators, not the internet; /docs (Swagger UI)
+  # is public unless serve_docs hides it. At most 5 patterns fit one rule.
+  hidden_routes = concat(
+    var.expose_internal_routes ? [] : ["/metrics", "/model"],
+    var.serve_docs ? [] : ["/docs", "/docs/*"],
+  )
 }
 
-# /metrics and /model are for operators, not the internet: answered here with the
-# gateway's own 404 shape unless expose_internal_routes opens them.
-resource "aws_lb_listener_rule" "internal_routes" {
-  count        = var.expose_internal_routes ? 0 : 1
+# Hidden routes are answered here, in the gateway's own 404 shape; the tasks still
+# serve them inside the VPC.
+resource "aws_lb_listener_rule" "hidden_routes" {
+  count        = length(local.hidden_routes) > 0 ? 1 : 0
   listener_arn = local.serving_listener_arn
   priority     = 10
 
   condition {
     path_pattern {
-      values = local.internal_routes
+      values = local.hidden_routes
     }
   }
 
@@ -105,4 +110,9 @@ resource "aws_lb_listener_rule" "internal_routes" {
   }
 
   tags = local.tags
+}
+
+moved {
+  from = aws_lb_listener_rule.internal_routes
+  to   = aws_lb_listener_rule.hidden_routes
 }

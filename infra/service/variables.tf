@@ -429,3 +429,9 @@ variable "expose_internal_routes" {
   type        = bool
   default     = false
 }
+
+variable "serve_docs" {
+  description = "Whether the load balancer forwards /docs, the gateway's Swagger UI (its assets are served by the gateway itself; nothing is loaded from elsewhere). False answers /docs with a 404 at the balancer."
+  type        = bool
+  default     = true
+}

@@ -2,11 +2,13 @@
 
 Ports, paths and routes are read from the gateway itself, not retyped here."""
 import fnmatch
+import importlib.util
 import re
 from pathlib import Path
 
 import pytest
 
+from gateway import docs
 from gateway.routes import HEALTH_PATH
 from gateway.settings import Settings
 from tests.images.dockerfile import Stage, parse
@@ -150,10 +152,25 @@ def test_build_context_holds_only_what_the_builds_copy(repo_root):
     assert not any("__pycache__" in f for f in files)
 
 
+def test_deps_stage_keeps_exactly_the_files_docs_serves(serve):
+    script = run_text(serve[1])
+    kept = set(re.findall(r'-not -path "\*/swagger-ui-dist/([^"]+)"', script))
+    assert kept == set(docs.SWAGGER_FILES)
+    assert "gateway.docs.load()" in "".join(run_text(stage) for stage in serve)
+
+
 def test_deps_stage_trims_what_bench_sizes_measures(serve, repo_root):
-    # bench/sizes.py reports "serve, as shipped" by applying these same two trims.
+    # bench/sizes.py reports "serve, as shipped" by applying these same trims.
     script = run_text(serve[1])
     assert "-type d -name tests -exec rm -rf" in script
     assert "strip --strip-unneeded" in script
     sizes = (repo_root / "bench" / "sizes.py").read_text()
     assert '"tests"' in sizes and '"--strip-unneeded"' in sizes
+
+
+def test_image_check_fetches_every_file_docs_serves(repo_root):
+    spec = importlib.util.spec_from_file_location("image_check", repo_root / ".ci" / "image_check.py")
+    image_check = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(image_check)
+    served = {docs.DOCS_PATH, *(f"{docs.DOCS_PATH}/{name}" for name in (*docs.SWAGGER_FILES, *docs.OWN_FILES))}
+    assert set(image_check.DOCS_PATHS) == served

@@ -358,7 +358,7 @@ run "plain_http_base_url_is_the_load_balancer" {
   }
 }
 
-run "internal_routes_answer_404_at_the_balancer_by_default" {
+run "internal_routes_answer_404_at_the_balancer_by_default_and_docs_are_served" {
   command = plan
 
   override_resource {
@@ -368,15 +368,15 @@ run "internal_routes_answer_404_at_the_balancer_by_default" {
   }
 
   assert {
-    condition     = length(aws_lb_listener_rule.internal_routes) == 1 && toset(one(aws_lb_listener_rule.internal_routes[0].condition).path_pattern[0].values) == toset(["/metrics", "/model"])
+    condition     = length(aws_lb_listener_rule.hidden_routes) == 1 && toset(one(aws_lb_listener_rule.hidden_routes[0].condition).path_pattern[0].values) == toset(["/metrics", "/model"])
     error_message = "/metrics and /model are matched at the load balancer by default"
   }
   assert {
-    condition     = aws_lb_listener_rule.internal_routes[0].action[0].type == "fixed-response" && aws_lb_listener_rule.internal_routes[0].action[0].fixed_response[0].status_code == "404"
+    condition     = aws_lb_listener_rule.hidden_routes[0].action[0].type == "fixed-response" && aws_lb_listener_rule.hidden_routes[0].action[0].fixed_response[0].status_code == "404"
     error_message = "they are answered with a 404 there, never forwarded"
   }
   assert {
-    condition     = aws_lb_listener_rule.internal_routes[0].listener_arn == aws_lb_listener.http.arn
+    condition     = aws_lb_listener_rule.hidden_routes[0].listener_arn == aws_lb_listener.http.arn
     error_message = "the rule sits on the listener that forwards (port 80 without a certificate)"
   }
 }
@@ -396,7 +396,7 @@ run "internal_routes_rule_sits_on_https_with_a_certificate" {
   }
 
   assert {
-    condition     = aws_lb_listener_rule.internal_routes[0].listener_arn == aws_lb_listener.https[0].arn
+    condition     = aws_lb_listener_rule.hidden_routes[0].listener_arn == aws_lb_listener.https[0].arn
     error_message = "with HTTPS, the rule sits on the 443 listener (80 only redirects)"
   }
 }
@@ -409,8 +409,35 @@ run "internal_routes_can_be_opened" {
   }
 
   assert {
-    condition     = length(aws_lb_listener_rule.internal_routes) == 0
+    condition     = length(aws_lb_listener_rule.hidden_routes) == 0
     error_message = "expose_internal_routes forwards /metrics and /model like any route"
+  }
+}
+
+run "docs_can_be_hidden" {
+  command = plan
+
+  variables {
+    serve_docs = false
+  }
+
+  assert {
+    condition     = toset(one(aws_lb_listener_rule.hidden_routes[0].condition).path_pattern[0].values) == toset(["/metrics", "/model", "/docs", "/docs/*"])
+    error_message = "serve_docs = false answers /docs and its files with the 404 as well"
+  }
+}
+
+run "docs_alone_can_be_hidden" {
+  command = plan
+
+  variables {
+    serve_docs             = false
+    expose_internal_routes = true
+  }
+
+  assert {
+    condition     = toset(one(aws_lb_listener_rule.hidden_routes[0].condition).path_pattern[0].values) == toset(["/docs", "/docs/*"])
+    error_message = "with internal routes open, only /docs is hidden"
   }
 }
 
