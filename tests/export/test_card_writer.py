@@ -2,6 +2,7 @@ import hashlib
 import json
 import re
 
+import numpy as np
 import pytest
 
 from export.cli import main
@@ -35,6 +36,19 @@ def test_feature_range_is_the_training_box(built, dataset):
     lows, highs = card["feature_range"]["min"], card["feature_range"]["max"]
     assert lows == pytest.approx(dataset.x_train.min(axis=0).tolist(), rel=1e-6)
     assert highs == pytest.approx(dataset.x_train.max(axis=0).tolist(), rel=1e-6)
+
+
+def test_examples_are_training_rows_the_model_gives_their_class(built, dataset, logistic_onnx):
+    """The API documentation's examples (gateway/openapi.py): one typical row per class."""
+    card = json.loads((built / "iris.json").read_text())
+    examples = card["examples"]
+    assert [example["class"] for example in examples] == card["classes"]
+    training_rows = {tuple(round(float(v), 6) for v in row) for row in dataset.x_train}
+    rows = np.asarray([example["features"] for example in examples], dtype=np.float32)
+    for example in examples:
+        assert tuple(example["features"]) in training_rows, example
+    labels, _ = logistic_onnx.run(rows)
+    assert labels.tolist() == list(range(len(card["classes"])))
 
 
 def _keys(node):

@@ -100,3 +100,32 @@ def test_the_document_describes_the_model_being_served(make_client, other_model)
     # And the documented example really is answered by that model.
     answer = client.post("/predict", json=schemas["PredictRequest"]["example"])
     assert answer.status_code == 200 and answer.json()["class_name"] in ["k0", "k1", "k2", "k3", "k4"]
+
+
+def _named_examples(document: dict, path: str) -> dict:
+    return document["paths"][path]["post"]["requestBody"]["content"]["application/json"]["examples"]
+
+
+def test_named_examples_are_each_class_and_are_answered_so(client):
+    """The examples /docs offers in "Try it out", from the card's typical rows."""
+    document = client.get("/openapi.json").json()
+    classes = client.get("/model").json()["classes"]
+    predict = _named_examples(document, "/predict")
+    one = client.post("/predict", json=predict["one_row"]["value"]).json()
+    assert one["class_name"] == classes[0]
+    batch = client.post("/predict", json=predict["batch"]["value"]).json()
+    assert batch["class_names"] == classes
+    infer = _named_examples(document, "/v2/models/{model_name}/infer")
+    for name, labels in (("one_row", [0]), ("batch", list(range(len(classes))))):
+        answer = client.post("/v2/models/iris/infer", json=infer[name]["value"]).json()
+        label = next(output for output in answer["outputs"] if output["name"] == "label")
+        assert label["data"] == labels, name
+
+
+def test_a_card_without_examples_falls_back_to_the_middle_of_the_range(make_client, other_model):
+    model_path, card_path = other_model
+    assert "examples" not in json.loads(card_path.read_text())
+    document = make_client(model_path=model_path, card_path=card_path).get("/openapi.json").json()
+    predict = _named_examples(document, "/predict")
+    assert "middle of the training range" in predict["one_row"]["summary"]
+    assert len(predict["one_row"]["value"]["features"]) == 3
