@@ -67,8 +67,11 @@ endef
 graphviz: ## install graphviz (dot) when it is missing
 	$(call apt_ensure,dot,graphviz,needed for graph pictures)
 
-chromium: ## install Debian's Chromium when it is missing (the browser tests of /docs and Netron)
-	$(call apt_ensure,chromium,chromium,the headless browser of the /docs and Netron tests)
+# The browser of the /docs and Netron tests (tests/browser.py reads CHROMIUM too).
+export CHROMIUM ?= chromium
+
+chromium: ## install Debian's Chromium when $CHROMIUM is missing (the browser tests of /docs and Netron)
+	$(call apt_ensure,$(CHROMIUM),chromium,the headless browser of the /docs and Netron tests)
 
 lint: $(VENVS)/dev/.installed $(VENVS)/checkov/.installed ## flake8, hadolint, shellcheck, checkov (Dockerfiles, infra, workflows)
 	$(VENVS)/dev/bin/flake8 export gateway tests bench .ci

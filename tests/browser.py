@@ -5,13 +5,13 @@ import os
 import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlsplit
 
 import pytest
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# A command or a path (make exports CHROMIUM; GitHub's runners name their Chrome).
+CHROMIUM = os.environ.get("CHROMIUM", "chromium")
 # As the machine notes say: without the background-networking flags Chromium calls
 # Google's hosts at start; --no-sandbox because CI runs as root.
 FLAGS = (
@@ -50,12 +50,13 @@ def _local(url: str) -> bool:
 
 @contextmanager
 def chromium(viewport: tuple[int, int] = (1280, 900)) -> Iterator[Browser]:
-    if not Path(CHROMIUM).is_file() and not shutil.which(CHROMIUM):
+    executable = shutil.which(CHROMIUM)
+    if executable is None:
         pytest.fail(f"{CHROMIUM} is missing: `make chromium` installs Debian's Chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=list(FLAGS))
+        browser = playwright.chromium.launch(executable_path=executable, args=list(FLAGS))
         try:
             context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
             page = context.new_page()
