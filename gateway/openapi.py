@@ -224,7 +224,8 @@ def _example_rows(card: ModelCard) -> list[tuple[str, list[float]]]:
 
 
 def _request_examples(card: ModelCard) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Named examples, which /docs offers in "Try it out": one row, and one row per class."""
+    """Named examples for /predict and v2 infer, which /docs offers in "Try it out":
+    one row, and one row per class. The first is also the schemas' example."""
     rows = _example_rows(card)
     (first_class, first), batch = rows[0], [row for _, row in rows]
     classes = ", ".join(name for name, _ in rows)
@@ -245,10 +246,12 @@ def _request_examples(card: ModelCard) -> tuple[dict[str, Any], dict[str, Any]]:
     return predict, infer
 
 
-def _model_schemas(card: ModelCard, max_batch_rows: int | None) -> dict[str, Any]:
+def _model_schemas(
+    card: ModelCard, max_batch_rows: int | None, predict: dict[str, Any], infer: dict[str, Any]
+) -> dict[str, Any]:
     n_features, n_classes = len(card.features), len(card.classes)
     tensors = card.document["tensors"]
-    example = _example_rows(card)[0][1]
+    example = predict["one_row"]["value"]["features"]
     row = {
         "type": "array", "items": _FLOAT32, "minItems": n_features, "maxItems": n_features,
         "description": ", ".join(card.features), "example": example,
@@ -309,16 +312,17 @@ def _model_schemas(card: ModelCard, max_batch_rows: int | None) -> dict[str, Any
                     },
                 }},
             },
-            "example": _request_examples(card)[1]["one_row"]["value"],
+            "example": infer["one_row"]["value"],
         },
     }
 
 
-def _with_examples(paths: dict[str, Any], card: ModelCard) -> dict[str, Any]:
+def _with_examples(
+    paths: dict[str, Any], card: ModelCard, predict: dict[str, Any], infer: dict[str, Any]
+) -> dict[str, Any]:
     """This model's examples: the v2 path parameters (its name and version) and the
     request bodies of /predict and v2 infer."""
     examples = {"model_name": card.name, "model_version": card.version}
-    predict, infer = _request_examples(card)
 
     def fill(parameters: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [{**p, "example": examples[p["name"]]} if p["name"] in examples else p for p in parameters]
@@ -360,6 +364,7 @@ def _tagged(paths: dict[str, Any]) -> dict[str, Any]:
 
 
 def document(card: ModelCard, max_batch_rows: int | None = None) -> dict[str, Any]:
+    predict, infer = _request_examples(card)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -368,6 +373,6 @@ def document(card: ModelCard, max_batch_rows: int | None = None) -> dict[str, An
             "description": "Every client error is a 4xx with a JSON body {\"error\": \"...\"} saying what is wrong.",
         },
         "tags": [{"name": name, "description": description} for name, description, _ in TAGS],
-        "paths": _tagged(_with_examples(PATHS, card)),
-        "components": {"schemas": {**SCHEMAS, **_model_schemas(card, max_batch_rows)}},
+        "paths": _tagged(_with_examples(PATHS, card, predict, infer)),
+        "components": {"schemas": {**SCHEMAS, **_model_schemas(card, max_batch_rows, predict, infer)}},
     }
