@@ -31,6 +31,12 @@ CONTENT_SECURITY_POLICY: Final = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
+_COMMON_HEADERS: Final = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+PAGE_HEADERS: Final = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY, "Cache-Control": "no-cache", **_COMMON_HEADERS,
+}
+# The files change only with the image; an hour spares reloads without pinning a stale UI for long.
+ASSET_HEADERS: Final = {"Cache-Control": "public, max-age=3600", **_COMMON_HEADERS}
 
 
 class DocsUnavailable(RuntimeError):

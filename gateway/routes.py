@@ -26,11 +26,6 @@ MODEL_PATH: Final = "/model"
 OPENAPI_PATH: Final = "/openapi.json"
 
 
-_DOCS_HEADERS: Final = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
-# The assets change only with the image; an hour spares reloads without pinning a stale UI for long.
-_ASSET_HEADERS: Final = {**_DOCS_HEADERS, "Cache-Control": "public, max-age=3600"}
-
-
 def require_json(scope: Scope) -> None:
     if not is_json(media_type(scope)):
         content_type = header(scope, b"content-type")
@@ -84,16 +79,15 @@ def routes(service: Service) -> list[Route]:
         return Response(documents.of(service.model.card), media_type="application/json")
 
     page, assets = docs.load()
-    page_headers = {"Content-Security-Policy": docs.CONTENT_SECURITY_POLICY, **_DOCS_HEADERS}
 
     async def docs_page(request: Request) -> Response:
-        return Response(page.body, headers={**page_headers, "Cache-Control": "no-cache"}, media_type=page.media_type)
+        return Response(page.body, headers=docs.PAGE_HEADERS, media_type=page.media_type)
 
     async def docs_asset(request: Request) -> Response:
         asset = assets.get(request.path_params["name"])
         if asset is None:
             raise HTTPException(404)
-        return Response(asset.body, headers=_ASSET_HEADERS, media_type=asset.media_type)
+        return Response(asset.body, headers=docs.ASSET_HEADERS, media_type=asset.media_type)
 
     # /predict first: the router tries routes in order.
     return [
