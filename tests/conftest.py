@@ -1,5 +1,6 @@
 import itertools
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -33,6 +34,50 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def health_is_200(url: str) -> bool:
+    """The server at `url` answers /health with 200 (not yet listening is False)."""
+    try:
+        return httpx.get(url + "/health", timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+class MakeProcess:
+    """`make -s <args>` as a developer runs it, in its own process group (make, its shell
+    and the server they start), its output in a file."""
+
+    def __init__(self, args: list[str], log_path: Path, env: dict[str, str] | None = None) -> None:
+        self.name = f"make {' '.join(args)}"
+        self.log_path = log_path
+        with open(log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                ["make", "-s", *args], cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def raise_if_exited(self) -> None:
+        """For waits: a make that ended will never become ready; fail at once, with its log."""
+        if self.process.poll() is not None:
+            raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.output()}")
+
+    def stop(self) -> None:
+        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=60)
+
+
+@contextmanager
+def running_make(args: list[str], log_path: Path, env: dict[str, str] | None = None) -> Iterator[MakeProcess]:
+    """`make -s <args>`, stopped with everything it started on exit from `with`."""
+    make = MakeProcess(args, log_path, env)
+    try:
+        yield make
+    finally:
+        make.stop()
+
+
 class GatewayProcess:
     """`python -m gateway` on a free loopback port, started and stopped by the test."""
 
@@ -57,10 +102,7 @@ class GatewayProcess:
         """/health answers 200; a process that exited fails at once, with its log."""
         if self.process.poll() is not None:
             raise RuntimeError(f"gateway exited with {self.process.returncode}: {self.output()}")
-        try:
-            return httpx.get(self.url + "/health", timeout=1).status_code == 200
-        except httpx.TransportError:
-            return False
+        return health_is_200(self.url)
 
     def wait_ready(self, timeout: float = 30) -> None:
         wait_until(self.ready, timeout, "the gateway's /health to answer 200", poll=0.05)

@@ -1,8 +1,6 @@
 """`make netron`: the committed model in Netron, offline, in Debian's headless Chromium."""
 import os
 import shutil
-import signal
-import subprocess
 import sys
 from pathlib import Path
 
@@ -12,7 +10,7 @@ import pytest
 
 from export import netron_viewer
 from tests.browser import chromium
-from tests.conftest import free_port
+from tests.conftest import free_port, running_make
 from tests.waiting import wait_until
 
 TIMEOUT_MS = 60_000
@@ -20,28 +18,17 @@ SCREENSHOT_DIR = os.environ.get("SCREENSHOT_DIR")
 
 
 @pytest.fixture
-def netron(repo_root, tmp_path):
+def netron(tmp_path):
     """`make netron` on a free port, as a developer runs it; its URL, once it prints it."""
     port = free_port()
-    log = tmp_path / "netron.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            ["make", "-s", "netron", f"NETRON_PORT={port}"], cwd=repo_root, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
     url = f"http://127.0.0.1:{port}/"
+    with running_make(["netron", f"NETRON_PORT={port}"], tmp_path / "netron.log") as make:
+        def printed_url() -> bool:
+            make.raise_if_exited()
+            return url in make.output()
 
-    def printed_url() -> bool:
-        if process.poll() is not None:
-            raise RuntimeError(f"make netron exited with {process.returncode}: {log.read_text()}")
-        return url in log.read_text()
-
-    try:
         wait_until(printed_url, 120, "make netron to print its URL")
         yield url
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
 
 
 def test_every_response_keeps_the_page_offline(netron):

@@ -10,7 +10,6 @@ import glob
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import REPO_ROOT, free_port
+from tests.conftest import REPO_ROOT, free_port, health_is_200, running_make
 from tests.waiting import wait_until
 
 SUPPORTED = ("3.11", "3.12", "3.13")
@@ -57,9 +56,13 @@ def python(request) -> tuple[str, str]:
     return version, found
 
 
+def venvs_of(version: str) -> Path:
+    return REPO_ROOT / ".venvs" / f"py{version}"
+
+
 def make_env(version: str, python: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("GATEWAY_", "PYTEST_"))}
-    env.update({"PYTHON": python, "VENVS": str(REPO_ROOT / ".venvs" / f"py{version}")})
+    env.update({"PYTHON": python, "VENVS": str(venvs_of(version))})
     return env
 
 
@@ -67,36 +70,23 @@ def make_env(version: str, python: str) -> dict[str, str]:
 def test_make_serve_answers_the_original_example(python, tmp_path):
     version, interpreter_path = python
     port = free_port()
-    log = tmp_path / "make-serve.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            ["make", "-s", "serve", f"PORT={port}"], cwd=REPO_ROOT, env=make_env(version, interpreter_path),
-            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )
     url = f"http://127.0.0.1:{port}"
+    log = tmp_path / "make-serve.log"
+    with running_make(["serve", f"PORT={port}"], log, make_env(version, interpreter_path)) as make:
+        def healthy() -> bool:
+            make.raise_if_exited()
+            return health_is_200(url)
 
-    def healthy() -> bool:
-        if process.poll() is not None:
-            raise RuntimeError(f"make serve exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            return httpx.get(url + "/health", timeout=2).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    try:
         wait_until(healthy, SERVE_READY_SECONDS, f"make serve on Python {version} to answer /health", poll=0.5)
         response = httpx.post(url + "/predict", json=SEED_EXAMPLE, timeout=10)
         assert response.status_code == 200
         assert response.json()["prediction"] == 0
         served_by = subprocess.run(
-            [str(REPO_ROOT / ".venvs" / f"py{version}" / "serve" / "bin" / "python"), "-c",
+            [str(venvs_of(version) / "serve" / "bin" / "python"), "-c",
              "import sys; print('%d.%d' % sys.version_info[:2])"],
             capture_output=True, text=True, check=True,
         ).stdout.strip()
         assert served_by == version
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=60)
 
 
 @pytest.mark.timeout(1800)
