@@ -102,6 +102,7 @@ inspect: $(VENVS)/train/.installed graphviz ## print the ONNX graph and draw it 
 	$(VENVS)/train/bin/python -m export inspect $(MODEL_DIR)/iris.onnx --format svg --output $(MODEL_DIR)/iris.svg
 
 $(VENVS)/uv/bin/uv: $(VENVS)/.python
+	rm -rf $(VENVS)/uv
 	$(PYTHON) -m venv $(VENVS)/uv
 	$(VENVS)/uv/bin/python -m pip install --quiet uv==$(UV_VERSION)
 
