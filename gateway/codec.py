@@ -11,7 +11,6 @@ import orjson
 
 from gateway.errors import InvalidInput
 
-_NUMERIC_KINDS: Final = frozenset("iuf")
 _FLOAT32_MAX: Final = float(np.finfo(np.float32).max)
 EXAMPLE: Final = '{"features": [5.1, 3.5, 1.4, 0.2]}'
 
@@ -37,6 +36,21 @@ def json_kind(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     return "an object"
+
+
+# A client's string is quoted in a message up to this many characters.
+SHOWN_CHARACTERS: Final = 40
+
+
+def shown(value: Any) -> str:
+    """A client's value as a message shows it: a string quoted and cut short, a number
+    as written, anything else by its kind. Never recursive: a decoded JSON value may be
+    nested 1,000 deep, past what repr() survives."""
+    if isinstance(value, str):
+        return repr(value if len(value) <= SHOWN_CHARACTERS else value[:SHOWN_CHARACTERS] + "...")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(value)
+    return json_kind(value)
 
 
 def parse_json(body: bytes) -> Any:
@@ -82,8 +96,13 @@ def plain_numbers(value: Any, count: int) -> bool:
     return True
 
 
-def to_rows(value: Any, n_features: int, max_rows: int, field: str, single: bool) -> np.ndarray:
-    """A JSON row (single) or list of rows as a float32 matrix, or InvalidInput saying why not."""
+def to_rows(
+    value: Any, n_features: int, max_rows: int, field: str, single: bool, may_hold_strings: bool = True
+) -> np.ndarray:
+    """A JSON row (single) or list of rows as a float32 matrix, or InvalidInput saying why not.
+
+    may_hold_strings=False, when the raw body shows that no string can be among the
+    values, skips the element walk that finds them."""
     if single and plain_numbers(value, n_features):
         return np.array([value], dtype=np.float32)
     if not isinstance(value, list):
@@ -94,24 +113,40 @@ def to_rows(value: Any, n_features: int, max_rows: int, field: str, single: bool
         raise InvalidInput(f'"{field}" must hold at least one row')
     if len(rows) > max_rows:
         raise InvalidInput(f'"{field}" holds {len(rows)} rows; the limit is {max_rows}')
+    # An explicit dtype: without one numpy stores every element at the width of the
+    # longest string among them (one 20,000-character string in 10,000 numbers: 800 MB).
     try:
-        matrix = np.array(rows)
-    except (ValueError, OverflowError):
+        with np.errstate(over="ignore"):
+            matrix = np.array(rows, dtype=np.float64).astype(np.float32)
+    except (ValueError, OverflowError, TypeError):
         raise InvalidInput(_explain(rows, n_features, field, single)) from None
-    if matrix.dtype.kind not in _NUMERIC_KINDS or matrix.shape != (len(rows), n_features):
+    # float64 parses a numeric string ("1.5") as a number; a string is a client error here.
+    if matrix.shape != (len(rows), n_features) or (may_hold_strings and not all_numbers(rows)):
         raise InvalidInput(_explain(rows, n_features, field, single))
-    with np.errstate(over="ignore"):
-        matrix = matrix.astype(np.float32)
     if not np.isfinite(matrix).all():
         raise InvalidInput(_explain(rows, n_features, field, single))
     return matrix
 
 
+_NUMBER_TYPES: Final = frozenset({int, float})
+
+
+def all_numbers(rows: list[Any]) -> bool:
+    """Whether a list of rows (lists) holds only JSON numbers: no string, boolean or null."""
+    return all(type(row) is list and _NUMBER_TYPES.issuperset(map(type, row)) for row in rows)
+
+
 def has_boolean(value: Any) -> bool:
-    """Whether a JSON value holds true or false anywhere in its (nested) lists."""
-    if isinstance(value, list):
-        return any(has_boolean(item) for item in value)
-    return isinstance(value, bool)
+    """Whether a JSON value holds true or false anywhere in its (nested) lists.
+    Walked with a stack, not recursion: the nesting is the client's to choose."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, bool):
+            return True
+    return False
 
 
 def decode_predict(body: bytes, n_features: int, max_rows: int) -> PredictRequest:
@@ -125,7 +160,9 @@ def decode_predict(body: bytes, n_features: int, max_rows: int) -> PredictReques
         raise InvalidInput(f'request body must have "features" (one row) or "instances" (a list of rows): {EXAMPLE}')
     field = "features" if has_features else "instances"
     single = has_features
-    rows = to_rows(document[field], n_features, max_rows, field, single)
+    # The field's name is the body's only string unless it holds more quotes than that.
+    may_hold_strings = body.count(b'"') > 2
+    rows = to_rows(document[field], n_features, max_rows, field, single, may_hold_strings)
     # numpy quietly turns JSON booleans into 1 and 0; they are a client error here.
     # Scanning the raw bytes first keeps the element walk off the common path.
     if b"true" in body or b"false" in body:

@@ -14,7 +14,7 @@ from typing import Any, Final, Iterable, Sequence
 import numpy as np
 import orjson
 
-from gateway.codec import has_boolean, json_kind, parse_json, plain_numbers
+from gateway.codec import json_kind, parse_json, plain_numbers, shown
 from gateway.errors import InvalidInput
 
 JSON_CONTENT: Final = b"application/json"
@@ -56,8 +56,8 @@ def split_body(body: bytes, header_length: bytes | None) -> tuple[bytes, memoryv
     try:
         length = int(header_length)
     except ValueError:
-        shown = header_length.decode("latin-1")
-        raise InvalidInput(f"Inference-Header-Content-Length {shown!r} is not a number") from None
+        text = header_length.decode("latin-1")
+        raise InvalidInput(f"Inference-Header-Content-Length {shown(text)} is not a number") from None
     if not 0 < length <= len(body):
         raise InvalidInput(f"Inference-Header-Content-Length {length} does not fit a body of {len(body)} bytes")
     return body[:length], memoryview(body)[length:]
@@ -84,7 +84,8 @@ def _shape(value: Any, name: str, n_features: int, max_rows: int) -> tuple[int, 
     if not isinstance(value, list) or not all(type(d) is int and d >= 0 for d in value):
         raise InvalidInput(f'input "{name}" shape must be a list of non-negative integers')
     if len(value) != 2 or value[1] != n_features:
-        raise InvalidInput(f'input "{name}" shape {value} does not match the model\'s [-1, {n_features}]')
+        given = value if len(value) <= 4 else f"of {len(value)} dimensions"
+        raise InvalidInput(f'input "{name}" shape {given} does not match the model\'s [-1, {n_features}]')
     if value[0] < 1:
         raise InvalidInput(f'input "{name}" must hold at least one row')
     if value[0] > max_rows:
@@ -92,15 +93,19 @@ def _shape(value: Any, name: str, n_features: int, max_rows: int) -> tuple[int, 
     return value[0], value[1]
 
 
-def _json_data(data: Any, name: str, shape: tuple[int, int], has_literals: bool) -> np.ndarray:
+def _json_data(data: Any, name: str, shape: tuple[int, int]) -> np.ndarray:
     if not isinstance(data, list):
         raise InvalidInput(f'input "{name}" data must be a list of numbers, got {json_kind(data)}')
+    # Types first, then numpy with an explicit dtype: without one, numpy stores every
+    # element at the width of the longest string among them (one 20,000-character
+    # string in 10,000 numbers: 800 MB), and float64 alone would parse "1.5".
+    kinds = _kinds(data)
+    if kinds:
+        raise InvalidInput(f'input "{name}" data must hold only numbers ({kinds} found)')
     try:
-        values = np.array(data)
+        values = np.array(data, dtype=np.float64)
     except (ValueError, OverflowError):
         raise InvalidInput(f'input "{name}" data is ragged or not all numbers') from None
-    if values.dtype.kind not in "iuf" or (has_literals and has_boolean(data)):
-        raise InvalidInput(f'input "{name}" data must hold only numbers ({_kinds(data)} found)')
     if values.size != prod(shape):
         raise InvalidInput(f'input "{name}" shape {list(shape)} needs {prod(shape)} values; data holds {values.size}')
     if values.ndim != 1 and values.shape != shape:
@@ -108,18 +113,31 @@ def _json_data(data: Any, name: str, shape: tuple[int, int], has_literals: bool)
     return values.reshape(shape)
 
 
-def _kinds(data: Any) -> str:
-    kinds: set[str] = set()
+_NUMBER_TYPES: Final = frozenset({int, float})
+# A tensor of shape [rows, columns] is nested two deep at most.
+_MAX_NESTING: Final = 2
 
-    def walk(value: Any) -> None:
-        if isinstance(value, list):
-            for item in value:
-                walk(item)
-        else:
-            kinds.add(json_kind(value))
 
-    walk(data)
-    return ", ".join(sorted(kinds - {"a number"})) or "nesting"
+def _kinds(data: list[Any]) -> str:
+    """What other than numbers a tensor's data holds ("" for numbers only), nested at
+    most as deep as a tensor: walked level by level, never recursively."""
+    found: set[str] = set()
+    level = [data]
+    for depth in range(_MAX_NESTING + 1):
+        lists = []
+        for values in level:
+            types = set(map(type, values))
+            if types <= _NUMBER_TYPES:
+                continue
+            if list in types:
+                if depth == _MAX_NESTING:
+                    found.add("lists nested deeper than the shape")
+                else:
+                    lists.extend(value for value in values if type(value) is list)
+            found.update(json_kind(value) for value in values if type(value) not in _NUMBER_TYPES
+                         and type(value) is not list)
+        level = lists
+    return ", ".join(sorted(found))
 
 
 def _binary_data(
@@ -128,7 +146,8 @@ def _binary_data(
     expected = prod(shape) * dtype.itemsize
     if type(size) is not int or size != expected:
         raise InvalidInput(
-            f'input "{name}" binary_data_size is {size}, but shape {list(shape)} of {dtype.name} needs {expected} bytes'
+            f'input "{name}" binary_data_size is {shown(size)}, '
+            f'but shape {list(shape)} of {dtype.name} needs {expected} bytes'
         )
     if offset + size > len(binary):
         raise InvalidInput(
@@ -167,13 +186,13 @@ def decode_infer(
         tensor = _object(item, "each input")
         name = tensor.get("name")
         if name != input_spec.name:
-            raise InvalidInput(f'unknown input {name!r}; the model\'s only input is "{input_spec.name}"')
+            raise InvalidInput(f'unknown input {shown(name)}; the model\'s only input is "{input_spec.name}"')
         if rows is not None:
             raise InvalidInput(f'input "{name}" is given more than once')
         datatype = tensor.get("datatype")
         dtype = INPUT_DATATYPES.get(datatype) if isinstance(datatype, str) else None
         if dtype is None:
-            raise InvalidInput(f'input "{name}" datatype {datatype!r} is not supported; send FP32 (or FP64)')
+            raise InvalidInput(f'input "{name}" datatype {shown(datatype)} is not supported; send FP32 (or FP64)')
         shape = _shape(tensor.get("shape"), name, n_features, max_rows)
         tensor_parameters = tensor.get("parameters")
         if tensor_parameters is None:
@@ -191,8 +210,7 @@ def decode_infer(
             if plain_numbers(data, prod(shape)):
                 rows = np.array(data, dtype=np.float32).reshape(shape)  # checked element by element
                 continue
-            has_literals = b"true" in header or b"false" in header
-            values = _json_data(data, name, shape, has_literals)
+            values = _json_data(data, name, shape)
         else:
             raise InvalidInput(f'input "{name}" has neither "data" nor a binary_data_size parameter')
         rows = _finite_float32(values, name)
@@ -221,7 +239,7 @@ def _requested_outputs(
         entry = _object(item, "each requested output")
         name = entry.get("name")
         if name not in output_names:
-            raise InvalidInput(f"unknown output {name!r}; the model's outputs are {', '.join(output_names)}")
+            raise InvalidInput(f"unknown output {shown(name)}; the model's outputs are {', '.join(output_names)}")
         if any(output.name == name for output in outputs):
             raise InvalidInput(f'output "{name}" is requested more than once')
         output_parameters = _object(entry.get("parameters", {}), f'output "{name}" parameters')

@@ -12,6 +12,7 @@ from starlette.routing import Route
 from starlette.types import Scope
 
 from gateway.asgi import header, is_json, media_type
+from gateway.codec import shown
 from gateway.errors import UnknownModel, UnsupportedMediaType
 from gateway.endpoint import HotEndpoint, PerModel, model_headers
 from gateway.inference import OUTPUT_NAMES, Model
@@ -40,10 +41,10 @@ def resolve(service: Service, path_params: dict[str, Any]) -> Model:
     card = model.card
     name = path_params.get("model_name")
     if name != card.name:
-        raise UnknownModel(f"unknown model {name!r}; this server serves {card.name!r}")
+        raise UnknownModel(f"unknown model {shown(name)}; this server serves {card.name!r}")
     wanted = path_params.get("model_version")
     if wanted is not None and wanted != card.version:
-        raise UnknownModel(f"model {card.name!r} has no version {wanted!r}; it serves version {card.version!r}")
+        raise UnknownModel(f"model {card.name!r} has no version {shown(wanted)}; it serves version {card.version!r}")
     return model
 
 

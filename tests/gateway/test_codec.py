@@ -2,7 +2,7 @@ import numpy as np
 import orjson
 import pytest
 
-from gateway.codec import decode_predict, encode_predict, json_kind, parse_json
+from gateway.codec import SHOWN_CHARACTERS, decode_predict, encode_predict, has_boolean, json_kind, parse_json, shown
 from gateway.errors import InvalidInput
 
 
@@ -104,3 +104,26 @@ def test_json_kind(value, kind):
 
 def test_parse_json_accepts_any_json_value():
     assert parse_json(b'{"a": [1, 2.5]}') == {"a": [1, 2.5]}
+
+
+def test_shown_cuts_a_long_string_short():
+    text = shown("x" * 10_000)
+    assert text == repr("x" * SHOWN_CHARACTERS + "...")
+
+
+@pytest.mark.parametrize(("value", "text"), [(None, "null"), (True, "a boolean"), (2.5, "2.5"), ({}, "an object")])
+def test_shown_names_other_values(value, text):
+    assert shown(value) == text
+
+
+def test_shown_does_not_recurse_into_a_deep_value():
+    value: list = [1]
+    for _ in range(100_000):  # far past Python's recursion limit
+        value = [value]
+    assert shown(value) == "a list"
+    assert has_boolean(value) is False
+
+
+def test_a_numeric_string_is_not_a_number():
+    with pytest.raises(InvalidInput, match="position 1 must be a number, got a string"):
+        decode_predict(b'{"instances": [[1, "2", 3, 4]]}', n_features=4, max_rows=10)

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.conftest import running_gateway
+from tests.gateway.hostile_values import deep, infer_document, infer_tensor
 from tests.rawhttp import exchange, read_response
 
 JSON_HEAD = "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n\r\n"
@@ -32,6 +33,29 @@ def v2(header: bytes, binary: bytes = b"", header_length: int | None = None) -> 
     length = len(header) if header_length is None else header_length
     return post(header + binary, "/v2/models/iris/infer", f"Inference-Header-Content-Length: {length}\r\n")
 
+
+INFER = "/v2/models/iris/infer"
+# A value nested as deep as the JSON parser allows, in every field a client controls:
+# a message that described it with repr() or str() would recurse into a 500.
+DEEP_VALUES = [
+    ("deep features", post(b'{"features": ' + deep() + b"}"), 400, b"must hold 4 numbers"),
+    ("deep instances", post(b'{"instances": ' + deep() + b"}"), 400, b"row 0"),
+    ("deep row", post(b'{"instances": [[1, 2, 3, 4], ' + deep() + b"]}"), 400, b"row 1"),
+    *[(f"v2 deep tensor {field}", post(infer_tensor(**{field: deep()}), INFER), 400, b'"error"')
+      for field in ("name", "datatype", "shape", "data", "parameters")],
+    ("v2 deep binary_data_size",
+     post(infer_tensor(data=None, parameters=b'{"binary_data_size": ' + deep() + b"}"), INFER),
+     400, b"binary_data_size is a list"),
+    *[(f"v2 deep {field}", post(infer_document(**{field: deep()}), INFER), 400, b'"error"')
+      for field in ("id", "parameters", "outputs")],
+    ("v2 deep inputs", post(b'{"inputs": ' + deep() + b"}", INFER), 400, b'"error"'),
+    ("v2 deep output name", post(infer_document(outputs=b'[{"name": ' + deep() + b"}]"), INFER), 400,
+     b"unknown output a list"),
+    ("v2 deep output parameters", post(infer_document(outputs=b'[{"name": "label", "parameters": ' + deep() + b"}]"),
+     INFER), 400, b'"error"'),
+    ("v2 deep binary_data_output", post(infer_document(parameters=b'{"binary_data_output": ' + deep() + b"}"), INFER),
+     400, b'"error"'),
+]
 
 # (id, raw request, expected status or None for "no answer expected", text the answer must contain)
 CORPUS = [
@@ -80,6 +104,13 @@ CORPUS = [
     ("very long path", b"GET /" + b"a" * 7000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 404, b"no route"),
     ("declared 50 MB", b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
      b"Content-Length: 52428800\r\n\r\n", 413, b"exceeds the limit"),
+    ("numeric string", post(b'{"features": ["5.1", 3.5, 1.4, 0.2]}'), 400, b"must be a number, got a string"),
+    ("numeric strings in a batch", post(b'{"instances": [[5.1, 3.5, 1.4, 0.2], ["1", "2", "3", "4"]]}'), 400,
+     b"must be a number, got a string"),
+    ("v2 numeric strings", post(infer_tensor(data=b'["5.1", 3.5, 1.4, 0.2]'), INFER), 400, b"a string found"),
+    ("v2 long name is cut short", post(infer_tensor(name=b'"' + b"n" * 100_000 + b'"'), INFER), 400,
+     b"'nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn...'"),
+    *DEEP_VALUES,
     ("body never finished", JSON_HEAD.format(path="/predict", length=500).encode() + b'{"features": [', None, b""),
 ]
 
