@@ -97,12 +97,12 @@ def plain_numbers(value: Any, count: int) -> bool:
 
 
 def to_rows(
-    value: Any, n_features: int, max_rows: int, field: str, single: bool, may_hold_strings: bool = True
+    value: Any, n_features: int, max_rows: int, field: str, single: bool, may_hold_non_numbers: bool = True
 ) -> np.ndarray:
     """A JSON row (single) or list of rows as a float32 matrix, or InvalidInput saying why not.
 
-    may_hold_strings=False, when the raw body shows that no string can be among the
-    values, skips the element walk that finds them."""
+    may_hold_non_numbers=False, when the raw body shows that no string or boolean can
+    be among the values, skips the element walk that finds them."""
     if single and plain_numbers(value, n_features):
         return np.array([value], dtype=np.float32)
     if not isinstance(value, list):
@@ -120,33 +120,21 @@ def to_rows(
             matrix = np.array(rows, dtype=np.float64).astype(np.float32)
     except (ValueError, OverflowError, TypeError):
         raise InvalidInput(_explain(rows, n_features, field, single)) from None
-    # float64 parses a numeric string ("1.5") as a number; a string is a client error here.
-    if matrix.shape != (len(rows), n_features) or (may_hold_strings and not all_numbers(rows)):
+    # float64 takes a numeric string ("1.5") and a boolean as numbers; both are client errors here.
+    if matrix.shape != (len(rows), n_features) or (may_hold_non_numbers and not all_numbers(rows)):
         raise InvalidInput(_explain(rows, n_features, field, single))
     if not np.isfinite(matrix).all():
         raise InvalidInput(_explain(rows, n_features, field, single))
     return matrix
 
 
-_NUMBER_TYPES: Final = frozenset({int, float})
+# The Python types of JSON numbers (bool is its own type, so true and false are not among them).
+NUMBER_TYPES: Final = frozenset({int, float})
 
 
 def all_numbers(rows: list[Any]) -> bool:
     """Whether a list of rows (lists) holds only JSON numbers: no string, boolean or null."""
-    return all(type(row) is list and _NUMBER_TYPES.issuperset(map(type, row)) for row in rows)
-
-
-def has_boolean(value: Any) -> bool:
-    """Whether a JSON value holds true or false anywhere in its (nested) lists.
-    Walked with a stack, not recursion: the nesting is the client's to choose."""
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, list):
-            pending.extend(item)
-        elif isinstance(item, bool):
-            return True
-    return False
+    return all(type(row) is list and NUMBER_TYPES.issuperset(map(type, row)) for row in rows)
 
 
 def decode_predict(body: bytes, n_features: int, max_rows: int) -> PredictRequest:
@@ -160,15 +148,10 @@ def decode_predict(body: bytes, n_features: int, max_rows: int) -> PredictReques
         raise InvalidInput(f'request body must have "features" (one row) or "instances" (a list of rows): {EXAMPLE}')
     field = "features" if has_features else "instances"
     single = has_features
-    # The field's name is the body's only string unless it holds more quotes than that.
-    may_hold_strings = body.count(b'"') > 2
-    rows = to_rows(document[field], n_features, max_rows, field, single, may_hold_strings)
-    # numpy quietly turns JSON booleans into 1 and 0; they are a client error here.
-    # Scanning the raw bytes first keeps the element walk off the common path.
-    if b"true" in body or b"false" in body:
-        given = [document[field]] if single else document[field]
-        if has_boolean(given):
-            raise InvalidInput(_explain(given, n_features, field, single))
+    # A string needs quotes beyond the field name's two, a boolean its literal; without
+    # either in the raw body, the element walk that finds them is skipped.
+    may_hold_non_numbers = body.count(b'"') > 2 or b"true" in body or b"false" in body
+    rows = to_rows(document[field], n_features, max_rows, field, single, may_hold_non_numbers)
     return PredictRequest(rows, single)
 
 

@@ -14,7 +14,7 @@ from typing import Any, Final, Iterable, Sequence
 import numpy as np
 import orjson
 
-from gateway.codec import json_kind, parse_json, plain_numbers, shown
+from gateway.codec import NUMBER_TYPES, json_kind, parse_json, plain_numbers, shown
 from gateway.errors import InvalidInput
 
 JSON_CONTENT: Final = b"application/json"
@@ -113,7 +113,6 @@ def _json_data(data: Any, name: str, shape: tuple[int, int]) -> np.ndarray:
     return values.reshape(shape)
 
 
-_NUMBER_TYPES: Final = frozenset({int, float})
 # A tensor of shape [rows, columns] is nested two deep at most.
 _MAX_NESTING: Final = 2
 
@@ -127,14 +126,14 @@ def _kinds(data: list[Any]) -> str:
         lists = []
         for values in level:
             types = set(map(type, values))
-            if types <= _NUMBER_TYPES:
+            if types <= NUMBER_TYPES:
                 continue
             if list in types:
                 if depth == _MAX_NESTING:
                     found.add("lists nested deeper than the shape")
                 else:
                     lists.extend(value for value in values if type(value) is list)
-            found.update(json_kind(value) for value in values if type(value) not in _NUMBER_TYPES
+            found.update(json_kind(value) for value in values if type(value) not in NUMBER_TYPES
                          and type(value) is not list)
         level = lists
     return ", ".join(sorted(found))
