@@ -11,6 +11,7 @@ endif
 # The environment may point VENVS elsewhere (the quick-start tests keep one set per Python).
 VENVS ?= .venvs
 PORT ?= 8080
+ADMIN_PORT ?= 8082
 MODEL_DIR ?= models
 ESTIMATOR ?= logistic_regression
 UV_VERSION := 0.13.9
@@ -95,8 +96,8 @@ model: $(VENVS)/train/.installed ## train, export, run the parity and accuracy g
 gates: $(VENVS)/train/.installed ## run the parity and accuracy gates against the committed model
 	$(VENVS)/train/bin/python -m export gates --model $(MODEL_DIR)/iris.onnx --card $(MODEL_DIR)/iris.json
 
-serve: $(VENVS)/serve/.installed ## serve the committed model on port 8080 (PORT=...) from the serve lock alone
-	GATEWAY_PORT=$(PORT) $(VENVS)/serve/bin/python -m gateway
+serve: $(VENVS)/serve/.installed ## serve the committed model on port 8080 (PORT=...), /metrics and /model on 8082 (ADMIN_PORT=...)
+	GATEWAY_PORT=$(PORT) GATEWAY_ADMIN_PORT=$(ADMIN_PORT) $(VENVS)/serve/bin/python -m gateway
 
 inspect: $(VENVS)/train/.installed graphviz ## print the ONNX graph and draw it to models/iris.svg
 	$(VENVS)/train/bin/python -m export inspect $(MODEL_DIR)/iris.onnx --format svg --output $(MODEL_DIR)/iris.svg
@@ -161,7 +162,8 @@ images: base-image ## build the train image (runs the gates), then the serve ima
 	  -t $(SERVE_IMAGE) .
 
 image-check: ## run the serve image like production and prove it: smoke, non-root, read-only, no scikit-learn or pip, drain
-	python3 .ci/image_check.py $(SERVE_IMAGE) --port $(PORT) --release $(RELEASE) $(if $(REPORT),--report $(REPORT))
+	python3 .ci/image_check.py $(SERVE_IMAGE) --port $(PORT) --admin-port $(ADMIN_PORT) --release $(RELEASE) \
+	  $(if $(REPORT),--report $(REPORT))
 
 push: ## tag the serve image for ECR (IMAGE=<repository url>:<tag>) and push it
 	@test -n "$(IMAGE)" || { echo "IMAGE=<repository url>:<tag> is required"; exit 2; }

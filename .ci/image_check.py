@@ -4,7 +4,8 @@
 
 The container runs with a read-only root, /tmp as tmpfs and no extra privileges.
 Checked: the smoke test (/health, the original's example, a v2 infer), /docs and
-its files, a non-root user, no scikit-learn, no pip, a read-only root filesystem, the image's own
+its files, /metrics and /model on the admin port and not on the public one, a
+non-root user, no scikit-learn, no pip, a read-only root filesystem, the image's own
 HEALTHCHECK command, and SIGTERM draining to exit 0. If the container exits while
 it is awaited, the check fails at once with its log. Standard library only, like
 smoke.py: the pipeline runs it on a bare runner.
@@ -25,6 +26,9 @@ CONTAINER = "iris-image-check"
 START_SECONDS = 60
 # The page and what it loads (gateway/docs.py; this script runs without the gateway's packages).
 DOCS_PATHS = ("/docs", "/docs/swagger-ui-bundle.js", "/docs/swagger-ui.css", "/docs/docs.js", "/docs/LICENSE")
+OPERATOR_PATHS = ("/metrics", "/model")
+# The ports the image's ENV gives the gateway (Dockerfile.serve).
+IMAGE_PORT, IMAGE_ADMIN_PORT = 8080, 8082
 
 
 def engine(*args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -78,7 +82,7 @@ def size_mb(image: str) -> float:
     return int(inspect("{{.Size}}", image, "image")) / 1e6
 
 
-def checks(image: str, base: str, base_image: str, release: str | None) -> dict[str, Any]:
+def checks(image: str, base: str, admin: str, base_image: str, release: str | None) -> dict[str, Any]:
     report: dict[str, Any] = {"image": image, "engine": engine("name").stdout.strip()}
     report["seconds_to_healthy"] = round(wait_healthy(base), 2)
     smoke = subprocess.run(
@@ -89,6 +93,8 @@ def checks(image: str, base: str, base_image: str, release: str | None) -> dict[
     report["smoke_passed"] = smoke.returncode == 0
     # /docs and every file it loads: the deps stage's trim must have kept them.
     report["docs_served"] = all(status_of(base + path) == 200 for path in DOCS_PATHS)
+    report["operator_routes_public"] = [path for path in OPERATOR_PATHS if status_of(base + path) != 404]
+    report["operator_routes_on_admin_port"] = all(status_of(admin + path) == 200 for path in OPERATOR_PATHS)
     report["uid"] = int(exec_rc("id", "-u")[1])
     report["sklearn_importable"] = exec_rc("python", "-c", "import sklearn")[0] == 0
     report["pip_present"] = exec_rc("python", "-m", "pip", "--version")[0] == 0
@@ -115,6 +121,8 @@ def checks(image: str, base: str, base_image: str, release: str | None) -> dict[
 REQUIREMENTS = (
     (lambda r: r["smoke_passed"], "the smoke test failed"),
     (lambda r: r["docs_served"], "/docs or a file it loads is not served"),
+    (lambda r: not r["operator_routes_public"], "an operator route answers on the public port"),
+    (lambda r: r["operator_routes_on_admin_port"], "/metrics or /model does not answer on the admin port"),
     (lambda r: r["uid"] != 0, "the service runs as root"),
     (lambda r: not r["sklearn_importable"], "scikit-learn is in the image"),
     (lambda r: not r["pip_present"], "pip is in the image"),
@@ -128,20 +136,23 @@ REQUIREMENTS = (
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("image")
-    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--port", type=int, default=8080, help="host port for the public routes")
+    parser.add_argument("--admin-port", type=int, default=8082, help="host port for the admin routes")
     parser.add_argument("--base-image", default="python:3.11.14-slim-bookworm")
-    parser.add_argument("--release", help="the release the image must report (X-Release, /model)")
+    parser.add_argument("--release", help="the release the image must report (X-Release)")
     parser.add_argument("--report", type=Path, help="also write the figures as JSON")
     args = parser.parse_args()
     engine("rm", "--force", CONTAINER, check=False)
     # As ECS runs the task: read-only root, a tmpfs for the one writable place.
     engine(
-        "run", "--detach", "--name", CONTAINER, "--publish", f"127.0.0.1:{args.port}:8080",
+        "run", "--detach", "--name", CONTAINER, "--publish", f"127.0.0.1:{args.port}:{IMAGE_PORT}",
+        "--publish", f"127.0.0.1:{args.admin_port}:{IMAGE_ADMIN_PORT}",
         "--read-only", *(["--read-only-tmpfs=false"] if engine("name").stdout.strip() == "podman" else []),
         "--tmpfs", "/tmp", "--security-opt", "no-new-privileges", args.image,
     )
     try:
-        report = checks(args.image, f"http://127.0.0.1:{args.port}", args.base_image, args.release)
+        report = checks(args.image, f"http://127.0.0.1:{args.port}", f"http://127.0.0.1:{args.admin_port}",
+                        args.base_image, args.release)
     finally:
         engine("rm", "--force", CONTAINER, check=False)
     if args.report:

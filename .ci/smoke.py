@@ -5,9 +5,9 @@
 Checks /health, the original contract (the seed README's example must answer
 prediction 0) and an Open Inference Protocol infer. With --release, every answer
 (the X-Release header of RELEASE_PROBES predictions, spread over the balancer's
-targets, and /model's "release") must come from that release: after a deploy that
-ECS rolled back, the old release answers and the smoke test fails. Exit 0 when all
-pass.
+targets) must come from that release: after a deploy that ECS rolled back, the old
+release answers and the smoke test fails. Exit 0 when all pass. Only public routes
+are used: this runs through the load balancer.
 """
 import argparse
 import json
@@ -43,12 +43,8 @@ def release_failures(base: str, expected: str) -> list[str]:
     for _ in range(RELEASE_PROBES):
         release = call_with_release(f"{base}/predict", SEED_EXAMPLE)[2] or "(no X-Release header)"
         seen[release] = seen.get(release, 0) + 1
-    card_release = call(f"{base}/model")[1].get("release", "(none in /model)")
-    failures = [f"{count} of {RELEASE_PROBES} predictions came from release {release}, expected {expected}"
-                for release, count in sorted(seen.items()) if release != expected]
-    if card_release != expected:
-        failures.append(f"/model reports release {card_release}, expected {expected}")
-    return failures
+    return [f"{count} of {RELEASE_PROBES} predictions came from release {release}, expected {expected}"
+            for release, count in sorted(seen.items()) if release != expected]
 
 
 def wait_healthy(base: str, seconds: float) -> None:

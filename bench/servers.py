@@ -32,7 +32,8 @@ def specs(port: int, baseline_model: Path) -> list[ServerSpec]:
     flask_env = {"BASELINE_MODEL": str(baseline_model), "BASELINE_PORT": str(port)}
     return [
         ServerSpec("gateway", "gateway (onnxruntime + Starlette/uvicorn, 1 worker)", [str(serve), "-m", "gateway"],
-                   {"GATEWAY_PORT": str(port), "GATEWAY_MAX_BODY_BYTES": str(4 << 20), "ORT_DISABLE_TELEMETRY": "1"}),
+                   {"GATEWAY_PORT": str(port), "GATEWAY_ADMIN_PORT": str(free_port()),
+                    "GATEWAY_MAX_BODY_BYTES": str(4 << 20), "ORT_DISABLE_TELEMETRY": "1"}),
         ServerSpec("flask", "original: Flask dev server + joblib scikit-learn",
                    [str(baseline), str(REPO / "bench" / "baselines" / "flask_app.py")], flask_env),
         ServerSpec("gunicorn", "original under gunicorn (1 sync worker)",

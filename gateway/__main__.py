@@ -3,6 +3,7 @@ import logging
 import os
 import shutil
 import signal
+import socket
 import sys
 from typing import Final
 
@@ -47,6 +48,16 @@ def uvicorn_config(settings: Settings) -> uvicorn.Config:
     )
 
 
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket as uvicorn binds its own (Config.bind_socket), for either port."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)  # workers are spawned with it
+    return sock
+
+
 def prepare_multiprocess_metrics(settings: Settings) -> None:
     directory = settings.temp_dir / "prometheus"
     shutil.rmtree(directory, ignore_errors=True)
@@ -73,12 +84,20 @@ def main(argv: list[str] | None = None) -> int:
     # here, where uvicorn restores handlers to, keeps the exit code 0. Spawned
     # workers inherit the same disposition.
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        # Both ports are one server's: the front door tells them apart by the port
+        # a connection arrived on (gateway.front).
+        sockets = [bind(settings.host, settings.port), bind(settings.host, settings.admin_port)]
+    except OSError as error:
+        logger.error("cannot listen on %s ports %d and %d: %s", settings.host, settings.port, settings.admin_port,
+                     error)
+        return EXIT_START_FAILED
     if settings.workers > 1:
-        supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+        supervisor = Multiprocess(config, sockets=sockets)
         supervisor.run()
         return EXIT_OK
     server = uvicorn.Server(config)
-    server.run()
+    server.run(sockets=sockets)
     return EXIT_OK if server.started else EXIT_START_FAILED
 
 

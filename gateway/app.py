@@ -2,6 +2,7 @@
 import asyncio
 import logging
 import os
+import time
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
@@ -9,16 +10,19 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import Lifespan
 
 from gateway.access import AccessLog
 from gateway.errors import GatewayError
 from gateway.responses import error_body, error_response
 from gateway.lifecycle import install_drain_on_sigterm
+from gateway.limits import WATCHDOG_SECONDS, Admission, BodyDeadlines
 from gateway.metrics import Metrics
 from gateway.periodic import every
 from gateway import access, metrics, v2
 from gateway.front import Front
-from gateway.routes import routes
+from gateway.routes import admin_routes, routes
 from gateway.service import Service
 from gateway.logs import ACCESS_LOGGER
 from gateway.settings import Settings, from_env
@@ -45,9 +49,22 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return Response(error_body(message), exc.status_code, exc.headers, media_type="application/json")
 
 
+def starlette(route_list: list[Route], lifespan: Lifespan[Starlette] | None = None) -> Starlette:
+    """A Starlette app with the gateway's error shape for every failure."""
+    app = Starlette(
+        routes=route_list,
+        lifespan=lifespan,
+        exception_handlers={GatewayError: error_handler, HTTPException: http_error, Exception: error_handler},
+    )
+    # /predict/ is not /predict: a redirect would turn a client's mistake into a second request.
+    app.router.redirect_slashes = False
+    return app
+
+
 def create_app(settings: Settings | None = None) -> Front:
     """Build the app; nothing is loaded until the lifespan starts."""
     settings = settings or Settings()
+    deadlines = BodyDeadlines(settings.body_timeout_seconds)
     service = Service(settings, Metrics())
     if settings.workers > 1 and not service.metrics.multiprocess_mode:
         logger.warning(
@@ -64,10 +81,16 @@ def create_app(settings: Settings | None = None) -> Front:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         service.start()
         restore_signals = install_drain_on_sigterm(service.lifecycle, settings.drain_seconds)
-        flushers = [asyncio.create_task(every(metrics.FLUSH_SECONDS, service.metrics.flush))]
+        flushers = [
+            asyncio.create_task(every(metrics.FLUSH_SECONDS, service.metrics.flush)),
+            asyncio.create_task(every(WATCHDOG_SECONDS, lambda: deadlines.expire(time.perf_counter()))),
+        ]
         if access_log is not None:
             flushers.append(asyncio.create_task(every(access.FLUSH_SECONDS, access_log.flush)))
-        logger.info("ready: serving %s on %s:%d", settings.model_path, settings.host, settings.port)
+        logger.info(
+            "ready: serving %s on %s:%d, operator routes on port %d",
+            settings.model_path, settings.host, settings.port, settings.admin_port,
+        )
         yield
         for flusher in flushers:
             flusher.cancel()
@@ -75,16 +98,16 @@ def create_app(settings: Settings | None = None) -> Front:
         if restore_signals is not None:
             restore_signals()
 
-    route_list = [*routes(service), *v2.routes(service)]
-    app = Starlette(
-        routes=route_list,
-        lifespan=lifespan,
-        exception_handlers={GatewayError: error_handler, HTTPException: http_error, Exception: error_handler},
-    )
-    # /predict/ is not /predict: a redirect would turn a client's mistake into a second request.
-    app.router.redirect_slashes = False
+    route_list = routes(service, v2.routes(service))
+    app = starlette(route_list, lifespan)
     app.state.service = service
-    return Front(app, route_list, service.metrics, access_log, settings.max_body_bytes, settings.release)
+    return Front(
+        app, route_list, service.metrics, access_log, settings.max_body_bytes, settings.release,
+        admin=starlette(admin_routes(service)),
+        admin_port=settings.admin_port,
+        admission=Admission(settings.max_concurrent_requests),
+        deadlines=deadlines,
+    )
 
 
 def create_app_from_environment() -> Front:

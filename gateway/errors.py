@@ -41,3 +41,11 @@ class PayloadTooLarge(GatewayError):
 
 class UnsupportedMediaType(GatewayError):
     """A body of a Content-Type the route does not read."""
+
+
+class BodyTimeout(GatewayError):
+    """The body did not arrive within the time allowed (gateway.limits)."""
+
+
+class Overloaded(GatewayError):
+    """As many requests as allowed are in progress already (gateway.limits)."""

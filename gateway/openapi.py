@@ -3,7 +3,7 @@
 What depends on the model (features, classes, tensor names, the model's name and
 version) is read from its card by `document`; the rest is static.
 """
-from typing import Any, Final
+from typing import Any, Final, Iterable
 
 from gateway.card_reader import ModelCard
 
@@ -29,11 +29,6 @@ SCHEMAS: Final[dict[str, Any]] = {
     "NotReady": {
         "type": "object", "required": ["error", "status"],
         "properties": {"error": {"type": "string"}, "status": {"type": "string", "enum": ["starting", "draining"]}},
-    },
-    "ModelCard": {
-        "type": "object", "required": ["release"],
-        "description": "models/iris.json as written by the export stage, plus the release serving it",
-        "properties": {"release": {"type": "string", "description": "the image's release (its commit SHA)"}},
     },
     # Open Inference Protocol (v2), after kserve/open-inference-protocol's
     # open_inference_rest.yaml, narrowed to what this server accepts and returns.
@@ -133,10 +128,6 @@ PATHS: Final[dict[str, Any]] = {
         "200": _json(_ref("Status"), "ready"), "503": _json(_ref("NotReady"), "starting or draining"),
     }),
     "/live": _get("Liveness: 200 whenever the process answers", {"200": _json(_ref("Status"), "alive")}),
-    "/metrics": _get("Prometheus metrics", {
-        "200": {"description": "text exposition format", "content": {"text/plain": {"schema": {"type": "string"}}}},
-    }),
-    "/model": _get("The model card", {"200": _json(_ref("ModelCard"), "the card"), "503": error("not loaded yet")}),
     "/openapi.json": _get("This document", {"200": _json({"type": "object"}, "OpenAPI 3.1")}),
     "/docs": _get("This document in a browser (Swagger UI), with Try it out", {
         "200": {"description": "the page", "content": {"text/html": {"schema": {"type": "string"}}}},
@@ -346,7 +337,7 @@ def _with_examples(
 TAGS: Final = (
     ("prediction", "The original service's /predict, grown batches", ("/predict",)),
     ("v2", "The Open Inference Protocol (KServe v2, Triton) over REST", ("/v2",)),
-    ("operations", "Health, metrics, the model card and this document", ("/",)),
+    ("operations", "Health and this document", ("/",)),
 )
 
 
@@ -363,8 +354,11 @@ def _tagged(paths: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def document(card: ModelCard, max_batch_rows: int | None = None) -> dict[str, Any]:
+def document(card: ModelCard, served: Iterable[str], max_batch_rows: int | None = None) -> dict[str, Any]:
+    """The OpenAPI document of the routes `served` (paths as routed: the public port's)."""
     predict, infer = _request_examples(card)
+    wanted = set(served)
+    paths = {path: item for path, item in PATHS.items() if path in wanted}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -373,6 +367,6 @@ def document(card: ModelCard, max_batch_rows: int | None = None) -> dict[str, An
             "description": "Every client error is a 4xx with a JSON body {\"error\": \"...\"} saying what is wrong.",
         },
         "tags": [{"name": name, "description": description} for name, description, _ in TAGS],
-        "paths": _tagged(_with_examples(PATHS, card, predict, infer)),
+        "paths": _tagged(_with_examples(paths, card, predict, infer)),
         "components": {"schemas": {**SCHEMAS, **_model_schemas(card, max_batch_rows, predict, infer)}},
     }

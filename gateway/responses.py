@@ -8,10 +8,12 @@ from typing import Final
 import orjson
 
 from gateway.errors import (
+    BodyTimeout,
     GatewayError,
     InvalidInput,
     ModelFault,
     NotReady,
+    Overloaded,
     PayloadTooLarge,
     UnknownModel,
     UnsupportedMediaType,
@@ -22,10 +24,12 @@ INTERNAL_ERROR: Final = "internal server error"
 STATUS: Final[tuple[tuple[type[GatewayError], int], ...]] = (
     (InvalidInput, 400),
     (UnknownModel, 404),
+    (BodyTimeout, 408),
     (PayloadTooLarge, 413),
     (UnsupportedMediaType, 415),
     (ModelFault, 500),
     (NotReady, 503),
+    (Overloaded, 503),
 )
 
 

@@ -1,5 +1,11 @@
-"""The HTTP routes. /predict speaks ASGI directly (it is the hot path); the rest
-are ordinary Starlette endpoints."""
+"""The HTTP routes of both ports. /predict speaks ASGI directly (it is the hot
+path); the rest are ordinary Starlette endpoints.
+
+The public port (the load balancer's) serves predictions, health, the OpenAPI
+document and /docs. The operator routes, /metrics and /model, exist only on the
+admin port: no path a client can spell, percent-encoded or not, reaches them
+through the public one (a path rule at the balancer matches the raw path, which
+uvicorn decodes before routing)."""
 from typing import Final, Iterable
 
 import orjson
@@ -54,7 +60,9 @@ class PredictEndpoint(HotEndpoint):
         return JSON, payload, self.headers.of(model.card)
 
 
-def routes(service: Service) -> list[Route]:
+def probes(service: Service) -> list[Route]:
+    """Readiness and liveness: on both ports (the balancer checks the public one, the
+    container's own health check the admin one)."""
     async def health(request: Request) -> Response:
         """Readiness, for the load balancer: 200 only while serving is wanted."""
         phase = service.lifecycle.phase.value
@@ -65,6 +73,14 @@ def routes(service: Service) -> list[Route]:
     async def live(request: Request) -> Response:
         return JSONResponse({"status": "alive"})
 
+    return [
+        Route(HEALTH_PATH, health, methods=["GET"], name="health"),
+        Route(LIVE_PATH, live, methods=["GET"], name="live"),
+    ]
+
+
+def admin_routes(service: Service) -> list[Route]:
+    """The admin port's routes: for operators and scrapers inside the network."""
     async def metrics(request: Request) -> Response:
         return Response(service.metrics.exposition(), media_type=METRICS_CONTENT_TYPE)
 
@@ -72,8 +88,22 @@ def routes(service: Service) -> list[Route]:
         document = {**service.model.card.document, "release": service.settings.release}
         return Response(orjson.dumps(document), media_type="application/json")
 
+    return [
+        *probes(service),
+        Route(METRICS_PATH, metrics, methods=["GET"], name="metrics"),
+        Route(MODEL_PATH, model_card, methods=["GET"], name="model"),
+    ]
+
+
+def routes(service: Service, extra: Iterable[Route] = ()) -> list[Route]:
+    """The public port's routes; `extra` (the v2 routes) join them, and the OpenAPI
+    document describes exactly the list."""
+    served: list[str] = []
+
     # Built from the loaded model's card (its shapes are in it), once per model.
-    documents = PerModel(lambda card: orjson.dumps(openapi.document(card, service.settings.max_batch_rows)))
+    documents = PerModel(
+        lambda card: orjson.dumps(openapi.document(card, served, service.settings.max_batch_rows))
+    )
 
     async def openapi_json(request: Request) -> Response:
         return Response(documents.of(service.model.card), media_type="application/json")
@@ -90,13 +120,16 @@ def routes(service: Service) -> list[Route]:
         return Response(asset.body, headers=docs.ASSET_HEADERS, media_type=asset.media_type)
 
     # /predict first: the router tries routes in order.
-    return [
+    public = [
         Route(PREDICT_PATH, PredictEndpoint(service), methods=["POST"], name="predict"),
-        Route(HEALTH_PATH, health, methods=["GET"], name="health"),
-        Route(LIVE_PATH, live, methods=["GET"], name="live"),
-        Route(METRICS_PATH, metrics, methods=["GET"], name="metrics"),
-        Route(MODEL_PATH, model_card, methods=["GET"], name="model"),
+        *probes(service),
         Route(OPENAPI_PATH, openapi_json, methods=["GET"], name="openapi"),
-        Route(docs.DOCS_PATH, docs_page, methods=["GET"], name="docs"),
-        Route(docs.DOCS_PATH + "/{name}", docs_asset, methods=["GET"], name="docs_asset"),
     ]
+    if service.settings.serve_docs:
+        public += [
+            Route(docs.DOCS_PATH, docs_page, methods=["GET"], name="docs"),
+            Route(docs.DOCS_PATH + "/{name}", docs_asset, methods=["GET"], name="docs_asset"),
+        ]
+    public += extra
+    served += [route.path for route in public]
+    return public

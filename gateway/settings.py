@@ -24,7 +24,15 @@ class Settings:
     model_path: Path = field(default=Path("models/iris.onnx"), metadata={"help": "the ONNX model to serve"})
     card_path: Path = field(default=Path("models/iris.json"), metadata={"help": "the model card beside it"})
     host: str = field(default="127.0.0.1", metadata={"help": "address to bind (0.0.0.0 in the image)"})
-    port: int = field(default=8080, metadata={"help": "port to bind", "min": 1, "max": 65535})
+    port: int = field(default=8080, metadata={"help": "port of the public routes", "min": 1, "max": 65535})
+    admin_port: int = field(
+        default=8082,
+        metadata={
+            "help": "port of the operator routes (/metrics, /model, /health, /live): never the load balancer's",
+            "min": 1,
+            "max": 65535,
+        },
+    )
     workers: int = field(
         default=1, metadata={"help": "uvicorn worker processes; in the cloud scale by tasks", "min": 1, "max": 64}
     )
@@ -35,6 +43,15 @@ class Settings:
         default=1_048_576, metadata={"help": "largest request body accepted (413 beyond)", "min": 64}
     )
     max_batch_rows: int = field(default=10_000, metadata={"help": "most rows in one request", "min": 1})
+    max_concurrent_requests: int = field(
+        default=64,
+        metadata={"help": "requests in progress at once on the public port (503 beyond; /health and /live exempt)",
+                  "min": 1},
+    )
+    body_timeout_seconds: float = field(
+        default=10.0, metadata={"help": "most seconds to receive a request body (408 beyond)", "min": 0.1}
+    )
+    serve_docs: bool = field(default=True, metadata={"help": "serve Swagger UI at /docs"})
     drain_seconds: float = field(
         default=5.0,
         metadata={"help": "after SIGTERM: seconds /health answers 503 while requests are still served", "min": 0},
@@ -56,6 +73,13 @@ class Settings:
         default=Path("/tmp/gateway"),
         metadata={"help": "writable folder (prometheus multiprocess files when workers > 1)"},
     )
+
+    def __post_init__(self) -> None:
+        if self.admin_port == self.port:
+            raise SettingsError(
+                f"{PREFIX}ADMIN_PORT={self.admin_port} is invalid: it must differ from {PREFIX}PORT,"
+                " or the operator routes would be public"
+            )
 
 
 def describe() -> str:

@@ -82,12 +82,13 @@ class GatewayProcess:
     """`python -m gateway` on a free loopback port, started and stopped by the test."""
 
     def __init__(self, repo_root: Path, log_path: Path, python: str = sys.executable, **settings: str) -> None:
-        self.port = free_port()
+        self.port, self.admin_port = free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.admin_url = f"http://127.0.0.1:{self.admin_port}"
         env = {key: value for key, value in os.environ.items() if not key.startswith("GATEWAY_")}
         env.update({
-            "GATEWAY_PORT": str(self.port), "GATEWAY_HOST": "127.0.0.1", "GATEWAY_DRAIN_SECONDS": "0.1",
-            "ORT_DISABLE_TELEMETRY": "1",
+            "GATEWAY_PORT": str(self.port), "GATEWAY_ADMIN_PORT": str(self.admin_port), "GATEWAY_HOST": "127.0.0.1",
+            "GATEWAY_DRAIN_SECONDS": "0.1", "ORT_DISABLE_TELEMETRY": "1",
         })
         env.update({f"GATEWAY_{key.upper()}": value for key, value in settings.items()})
         self.log_path = log_path

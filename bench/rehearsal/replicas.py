@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.servers import free_port
+
 REPO = Path(__file__).resolve().parents[2]
 ENGINE = str(REPO / ".ci" / "engine")
 
@@ -72,7 +74,8 @@ class ProcessReplica:
 
     def start(self) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
-        env.update(self.env, GATEWAY_PORT=str(self.port), GATEWAY_HOST="127.0.0.1", ORT_DISABLE_TELEMETRY="1")
+        env.update(self.env, GATEWAY_PORT=str(self.port), GATEWAY_ADMIN_PORT=str(free_port()),
+                   GATEWAY_HOST="127.0.0.1", ORT_DISABLE_TELEMETRY="1")
         if self.card:
             env["GATEWAY_CARD_PATH"] = str(self.card)
         output = open(self.log, "wb") if self.log else subprocess.DEVNULL

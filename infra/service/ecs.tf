@@ -23,13 +23,17 @@ locals {
     image     = var.image
     essential = true
     user      = var.container_user
-    portMappings = [{
-      containerPort = var.container_port
+    # The admin port is mapped for the task's own use (its health check); no
+    # security group rule admits it and no target group forwards to it.
+    portMappings = [for port in [var.container_port, var.admin_port] : {
+      containerPort = port
       protocol      = "tcp"
     }]
     environment = [for name, value in {
       GATEWAY_HOST             = "0.0.0.0"
       GATEWAY_PORT             = tostring(var.container_port)
+      GATEWAY_ADMIN_PORT       = tostring(var.admin_port)
+      GATEWAY_SERVE_DOCS       = tostring(var.serve_docs)
       GATEWAY_WORKERS          = "1" # scale by tasks, not workers
       GATEWAY_DRAIN_SECONDS    = tostring(var.drain_seconds)
       GATEWAY_SHUTDOWN_SECONDS = tostring(var.shutdown_seconds)
@@ -41,9 +45,10 @@ locals {
       containerPath = "/tmp"
       readOnly      = false
     }]
-    # ECS ignores the image's HEALTHCHECK; this is the same probe, stdlib only.
+    # ECS ignores the image's HEALTHCHECK; this is the same probe, stdlib only:
+    # liveness on the admin port, which load never queues behind the public limit.
     healthCheck = {
-      command     = ["CMD", "python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:${var.container_port}${var.health_check_path}', timeout=2).status != 200)"]
+      command     = ["CMD", "python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:${var.admin_port}${var.liveness_path}', timeout=2).status != 200)"]
       interval    = 10
       timeout     = 5
       retries     = 3

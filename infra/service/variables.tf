@@ -61,6 +61,33 @@ variable "container_port" {
   }
 }
 
+variable "admin_port" {
+  description = "The gateway's admin port: /metrics, /model and the container's own liveness check. No security group rule admits it and the load balancer never forwards to it."
+  type        = number
+  default     = 8082
+
+  validation {
+    condition     = var.admin_port >= 1024 && var.admin_port <= 65535 && var.admin_port == floor(var.admin_port)
+    error_message = "admin_port must be a whole number from 1024 to 65535."
+  }
+
+  validation {
+    condition     = var.admin_port != var.container_port
+    error_message = "admin_port must differ from container_port, or the operator routes would be public."
+  }
+}
+
+variable "liveness_path" {
+  description = "The gateway's liveness route (gateway.routes.LIVE_PATH), which the container's health check asks on the admin port: never refused for load, so a busy task is not taken for a dead one."
+  type        = string
+  default     = "/live"
+
+  validation {
+    condition     = startswith(var.liveness_path, "/")
+    error_message = "liveness_path must start with a slash."
+  }
+}
+
 variable "health_check_path" {
   description = "The gateway's readiness route (gateway.routes.HEALTH_PATH)."
   type        = string
@@ -424,14 +451,8 @@ variable "route53_zone_id" {
   }
 }
 
-variable "expose_internal_routes" {
-  description = "Whether the load balancer forwards /metrics and /model from the internet. False (the default) answers them with a 404 at the balancer; the tasks still serve them inside the VPC, to scrapers there."
-  type        = bool
-  default     = false
-}
-
 variable "serve_docs" {
-  description = "Whether the load balancer forwards /docs, the gateway's Swagger UI (its assets are served by the gateway itself; nothing is loaded from elsewhere). False answers /docs with a 404 at the balancer."
+  description = "Whether the gateway serves /docs, its Swagger UI (its assets are served by the gateway itself; nothing is loaded from elsewhere). False sets GATEWAY_SERVE_DOCS=false: no route, so no spelling of the path reaches it."
   type        = bool
   default     = true
 }

@@ -21,6 +21,12 @@ def settings(repo_root: Path) -> Settings:
     )
 
 
+@pytest.fixture(scope="session")
+def admin_url(settings: Settings) -> str:
+    """The test client's base URL for the admin port's routes (/metrics, /model)."""
+    return f"http://testserver:{settings.admin_port}"
+
+
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:

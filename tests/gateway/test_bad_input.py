@@ -77,12 +77,12 @@ def test_unknown_routes_and_wrong_methods(client, method, path, status, message)
     assert client.get("/health").status_code == 200
 
 
-def test_a_fault_in_an_ordinary_route_is_a_generic_500(client):
+def test_a_fault_in_an_ordinary_route_is_a_generic_500(client, admin_url):
     def broken() -> bytes:
         raise RuntimeError("exposition exploded")
 
     client.app.app.state.service.metrics.exposition = broken
-    response = client.get("/metrics")
+    response = client.get(f"{admin_url}/metrics")
     assert response.status_code == 500
     assert response.json() == {"error": "internal server error"}
     assert client.get("/health").status_code == 200

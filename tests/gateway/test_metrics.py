@@ -24,12 +24,12 @@ def sample(text: str, name: str, **labels: str) -> float:
     return 0.0
 
 
-def test_requests_latency_classes_and_model_info(client, settings):
+def test_requests_latency_classes_and_model_info(client, settings, admin_url):
     client.post("/predict", json=ONE_ROW)
     client.post("/predict", json={"instances": [[5.1, 3.5, 1.4, 0.2], [6.5, 3.0, 5.5, 2.0], [6.0, 2.9, 4.5, 1.5]]})
     client.post("/predict", json={"features": [1]})
     client.get("/nope")
-    text = client.get("/metrics").text
+    text = client.get(f"{admin_url}/metrics").text
     assert sample(text, "gateway_requests_total", route="/predict", method="POST", status="200") == 2
     assert sample(text, "gateway_requests_total", route="/predict", method="POST", status="400") == 1
     assert sample(text, "gateway_requests_total", route="unmatched", method="GET", status="404") == 1
@@ -42,18 +42,18 @@ def test_requests_latency_classes_and_model_info(client, settings):
     assert len(info) == 1 and 'name="iris"' in info[0] and 'version="1"' in info[0] and "sha256=" in info[0]
 
 
-def test_rows_outside_the_training_range_and_the_proven_region_are_counted(client):
+def test_rows_outside_the_training_range_and_the_proven_region_are_counted(client, admin_url):
     client.post("/predict", json={"instances": [[5.1, 3.5, 1.4, 0.2], [50, 3.5, 1.4, 0.2], [5.1, 3.5, 1.4, -1]]})
     client.post("/predict", json={"features": [5.1, 3.5, 1.4, 9.0]})
     # Petal width 2.8: above the training maximum (2.5), inside the parity box (3.1).
     client.post("/predict", json={"features": [5.1, 3.5, 1.4, 2.8]})
-    text = client.get("/metrics").text
+    text = client.get(f"{admin_url}/metrics").text
     assert sample(text, "gateway_out_of_range_rows_total") == 4
     assert sample(text, "gateway_unproven_rows_total") == 3
 
 
-def test_metrics_content_type_is_prometheus_text(client):
-    assert client.get("/metrics").headers["content-type"].startswith("text/plain; version=")
+def test_metrics_content_type_is_prometheus_text(client, admin_url):
+    assert client.get(f"{admin_url}/metrics").headers["content-type"].startswith("text/plain; version=")
 
 
 def test_bulk_flush_equals_prometheus_observe():
@@ -85,7 +85,7 @@ def test_bulk_flush_equals_prometheus_observe():
         == len(values)
 
 
-def test_the_asgi_factory_with_several_workers_still_serves_metrics(monkeypatch, settings):
+def test_the_asgi_factory_with_several_workers_still_serves_metrics(monkeypatch, settings, admin_url):
     # `uvicorn --factory gateway.app:create_app_from_environment` with GATEWAY_WORKERS=2,
     # not started by `python -m gateway`: no multiprocess directory exists, and a
     # scrape that sums worker files would answer 500.
@@ -95,7 +95,7 @@ def test_the_asgi_factory_with_several_workers_still_serves_metrics(monkeypatch,
     monkeypatch.setenv("GATEWAY_CARD_PATH", str(settings.card_path))
     with TestClient(create_app_from_environment(), raise_server_exceptions=False) as client:
         client.post("/predict", json=ONE_ROW)
-        response = client.get("/metrics")
+        response = client.get(f"{admin_url}/metrics")
     assert response.status_code == 200, response.text
     assert sample(response.text, "gateway_predicted_rows_total") == 1
 

@@ -106,10 +106,10 @@ def _named_examples(document: dict, path: str) -> dict:
     return document["paths"][path]["post"]["requestBody"]["content"]["application/json"]["examples"]
 
 
-def test_named_examples_are_each_class_and_are_answered_so(client):
+def test_named_examples_are_each_class_and_are_answered_so(client, admin_url):
     """The examples /docs offers in "Try it out", from the card's typical rows."""
     document = client.get("/openapi.json").json()
-    classes = client.get("/model").json()["classes"]
+    classes = client.get(f"{admin_url}/model").json()["classes"]
     predict = _named_examples(document, "/predict")
     one = client.post("/predict", json=predict["one_row"]["value"]).json()
     assert one["class_name"] == classes[0]

@@ -47,10 +47,11 @@ def test_content_type_with_charset_is_json(client):
     assert response.status_code == 200
 
 
-def test_health_live_and_model_card(client, settings):
+def test_health_live_and_model_card(client, settings, admin_url):
     assert client.get("/health").json() == {"status": "ready"}
     assert client.get("/live").json() == {"status": "alive"}
-    assert client.get("/model").json() == {**json.loads(settings.card_path.read_text()), "release": settings.release}
+    card = json.loads(settings.card_path.read_text())
+    assert client.get(f"{admin_url}/model").json() == {**card, "release": settings.release}
 
 
 def test_request_id_is_echoed_or_made(client):
@@ -95,7 +96,7 @@ def test_a_server_fault_is_a_generic_500_with_the_traceback_only_in_the_log(clie
     assert client.get("/health").status_code == 200
 
 
-def test_every_answer_names_the_release(make_client):
+def test_every_answer_names_the_release(make_client, admin_url):
     client = make_client(release="f00dfeed")
     for response in (
         client.post("/predict", json={"features": [5.1, 3.5, 1.4, 0.2]}),
@@ -104,7 +105,7 @@ def test_every_answer_names_the_release(make_client):
         client.get("/nope"),
     ):
         assert response.headers["x-release"] == "f00dfeed"
-    assert client.get("/model").json()["release"] == "f00dfeed"
+    assert client.get(f"{admin_url}/model").json()["release"] == "f00dfeed"
 
 
 def test_middleware_that_would_skip_the_hot_routes_is_refused_at_start(settings):

@@ -102,7 +102,7 @@ def test_several_workers_share_metrics(start_gateway, tmp_path, workers):
         assert httpx.post(gateway.url + "/predict", json=ONE_ROW).status_code == 200
 
     def predicted_rows() -> float:
-        lines = httpx.get(gateway.url + "/metrics").text.splitlines()
+        lines = httpx.get(gateway.admin_url + "/metrics").text.splitlines()
         return float(next(line for line in lines if line.startswith("gateway_predicted_rows_total")).split()[-1])
 
     # Each worker publishes its tallies at least every FLUSH_SECONDS; the scrape

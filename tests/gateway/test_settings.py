@@ -40,6 +40,11 @@ def test_every_field_is_read_from_its_prefixed_variable():
         ("GATEWAY_SHUTDOWN_SECONDS", "-inf", "must be a finite number"),
         ("GATEWAY_SHUTDOWN_SECONDS", "NaN", "must be a finite number"),
         ("GATEWAY_PROT", "8080", "unknown setting GATEWAY_PROT"),
+        # The operator routes on the public port would be public.
+        ("GATEWAY_ADMIN_PORT", "8080", "GATEWAY_ADMIN_PORT=8080 is invalid: it must differ from GATEWAY_PORT"),
+        ("GATEWAY_MAX_CONCURRENT_REQUESTS", "0", "at least 1"),
+        ("GATEWAY_BODY_TIMEOUT_SECONDS", "0", "at least 0.1"),
+        ("GATEWAY_BODY_TIMEOUT_SECONDS", "inf", "must be a finite number"),
     ],
 )
 def test_invalid_settings_fail_with_the_variable_named(variable, value, message):

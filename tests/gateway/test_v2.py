@@ -86,7 +86,7 @@ def test_unknown_model_or_version_is_404(client, method, path, message):
 
 
 @pytest.mark.parametrize("path", ["/v2/models/iris/infer", "/v2/models/iris/versions/1/infer"])
-def test_json_infer_equals_predict(client, upstream, path):
+def test_json_infer_equals_predict(client, upstream, path, admin_url):
     response = client.post(path, json=infer_json(ROWS, id="req-7"))
     assert response.status_code == 200
     body = response.json()
@@ -98,7 +98,7 @@ def test_json_infer_equals_predict(client, upstream, path):
     assert outputs["label"]["shape"] == [3] and outputs["label"]["datatype"] == "INT64"
     assert outputs["probabilities"]["shape"] == [3, 3]
     assert np.array(outputs["probabilities"]["data"]).reshape(3, 3) == pytest.approx(np.array(predict["probabilities"]))
-    assert response.headers["x-model-sha256"] == client.get("/model").json()["onnx"]["sha256"]
+    assert response.headers["x-model-sha256"] == client.get(f"{admin_url}/model").json()["onnx"]["sha256"]
 
 
 def test_only_the_outputs_asked_for(client):
@@ -167,9 +167,9 @@ def test_wrong_content_type_is_415(client):
     assert response.status_code == 415 and "text/csv" in response.json()["error"]
 
 
-def test_v2_requests_are_counted_in_the_metrics(client):
+def test_v2_requests_are_counted_in_the_metrics(client, admin_url):
     client.post("/v2/models/iris/infer", json=infer_json(ROWS))
-    text = client.get("/metrics").text
+    text = client.get(f"{admin_url}/metrics").text
     assert 'route="/v2/models/{model_name}/infer",status="200"' in text
     assert "gateway_predicted_rows_total 3.0" in text
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gateway import docs
-from gateway.routes import HEALTH_PATH
+from gateway.routes import LIVE_PATH
 from gateway.settings import Settings
 from tests.images.dockerfile import Stage, parse
 
@@ -22,6 +22,15 @@ def serve(repo_root) -> list[Stage]:
 @pytest.fixture(scope="module")
 def train(repo_root) -> list[Stage]:
     return parse(repo_root / "Dockerfile.train")
+
+
+@pytest.fixture(scope="module")
+def image_check(repo_root):
+    """.ci/image_check.py, loaded from its path (it is a script, not a package)."""
+    spec = importlib.util.spec_from_file_location("image_check", repo_root / ".ci" / "image_check.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def env_of(stage: Stage) -> dict[str, str]:
@@ -69,15 +78,19 @@ def test_final_stage_runs_as_a_non_root_user(serve):
     assert uid not in ("root", "0") and uid.isdigit()
 
 
-def test_port_and_health_probe_are_the_gateways(serve):
+def test_ports_and_health_probe_are_the_gateways(serve, image_check):
     final = serve[-1]
-    port = Settings().port
-    assert [i.arguments for i in final.all("EXPOSE")] == [str(port)]
+    port, admin_port = Settings().port, Settings().admin_port
+    assert [i.arguments for i in final.all("EXPOSE")] == [f"{port} {admin_port}"]
     assert env_of(final)["GATEWAY_PORT"] == str(port)
+    assert env_of(final)["GATEWAY_ADMIN_PORT"] == str(admin_port)
     assert env_of(final)["GATEWAY_HOST"] == "0.0.0.0"
+    # Liveness on the admin port: never refused for load (gateway.limits).
     (check,) = final.all("HEALTHCHECK")
-    assert f"http://127.0.0.1:{port}{HEALTH_PATH}" in check.arguments
+    assert f"http://127.0.0.1:{admin_port}{LIVE_PATH}" in check.arguments
     assert "curl" not in check.arguments and "wget" not in check.arguments
+    # image_check.py runs on a bare runner without the gateway: its copy of the ports is tied here.
+    assert (image_check.IMAGE_PORT, image_check.IMAGE_ADMIN_PORT) == (port, admin_port)
 
 
 def test_model_paths_in_the_image_are_where_the_settings_point(serve):
@@ -168,9 +181,6 @@ def test_deps_stage_trims_what_bench_sizes_measures(serve, repo_root):
     assert '"tests"' in sizes and '"--strip-unneeded"' in sizes
 
 
-def test_image_check_fetches_every_file_docs_serves(repo_root):
-    spec = importlib.util.spec_from_file_location("image_check", repo_root / ".ci" / "image_check.py")
-    image_check = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(image_check)
+def test_image_check_fetches_every_file_docs_serves(image_check):
     served = {docs.DOCS_PATH, *(f"{docs.DOCS_PATH}/{name}" for name in (*docs.SWAGGER_FILES, *docs.OWN_FILES))}
     assert set(image_check.DOCS_PATHS) == served

@@ -29,7 +29,8 @@ def report(repo_root, tmp_path_factory):
     summary.lines.append(base)
     make(repo_root, "images", "TAG=test")
     path = tmp_path_factory.mktemp("image-check") / "report.json"
-    out = make(repo_root, "image-check", "TAG=test", f"PORT={free_port()}", f"REPORT={path}")
+    ports = f"PORT={free_port()}", f"ADMIN_PORT={free_port()}"
+    out = make(repo_root, "image-check", "TAG=test", *ports, f"REPORT={path}")
     summary.lines.append(out.strip().splitlines()[-1])
     return json.loads(path.read_text())
 

@@ -7,7 +7,7 @@ import hcl2
 import pytest
 from hcl2 import SerializationOptions
 
-from gateway.routes import HEALTH_PATH
+from gateway.routes import HEALTH_PATH, LIVE_PATH
 from gateway.settings import Settings
 from tests.images.dockerfile import parse
 
@@ -30,9 +30,11 @@ def service_defaults(infra) -> dict:
     return defaults(infra / "service" / "variables.tf")
 
 
-def test_port_and_health_route_are_the_gateways(service_defaults):
+def test_ports_and_probe_routes_are_the_gateways(service_defaults):
     assert service_defaults["container_port"] == Settings().port
+    assert service_defaults["admin_port"] == Settings().admin_port
     assert service_defaults["health_check_path"] == HEALTH_PATH
+    assert service_defaults["liveness_path"] == LIVE_PATH
 
 
 def test_container_user_is_the_images(service_defaults, repo_root):

@@ -1,7 +1,7 @@
 """terraform fmt, validate and test (mocked provider) for every root module."""
 import pytest
 
-from gateway.routes import HEALTH_PATH
+from gateway.routes import HEALTH_PATH, LIVE_PATH
 from gateway.settings import Settings
 from tests.infra.conftest import ROOTS
 
@@ -17,7 +17,10 @@ def test_validate_and_test(terraform, infra, root):
     terraform.init(directory)
     terraform.run(directory, "validate", "-no-color")
     # The service's contract assertions compare against the gateway's own values.
-    contract = [f"-var=container_port={Settings().port}", f"-var=health_check_path={HEALTH_PATH}"]
+    contract = [
+        f"-var=container_port={Settings().port}", f"-var=admin_port={Settings().admin_port}",
+        f"-var=health_check_path={HEALTH_PATH}", f"-var=liveness_path={LIVE_PATH}",
+    ]
     result = terraform.run(directory, "test", "-no-color", *(contract if root == "service" else []), check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert " 0 failed" in result.stdout

@@ -72,7 +72,8 @@ def test_make_serve_answers_the_original_example(python, tmp_path):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "make-serve.log"
-    with running_make(["serve", f"PORT={port}"], log, make_env(version, interpreter_path)) as make:
+    args = ["serve", f"PORT={port}", f"ADMIN_PORT={free_port()}"]
+    with running_make(args, log, make_env(version, interpreter_path)) as make:
         def healthy() -> bool:
             make.raise_if_exited()
             return health_is_200(url)

@@ -1,6 +1,6 @@
 # Plan-time contracts of the service root, against a mocked AWS provider.
-# tests/infra/test_terraform.py runs this with container_port and
-# health_check_path read from the gateway's own code (-var), so the assertions
+# tests/infra/test_terraform.py runs this with container_port, admin_port,
+# health_check_path and liveness_path read from the gateway's own code (-var), so the assertions
 # below tie the load balancer and the task to the gateway, not to retyped values.
 
 mock_provider "aws" {
@@ -35,12 +35,19 @@ run "load_balancer_and_task_speak_the_gateways_port_and_health_route" {
     error_message = "the target group and the service must use the gateway's port"
   }
   assert {
-    condition     = jsondecode(aws_ecs_task_definition.this.container_definitions)[0].portMappings[0].containerPort == var.container_port
-    error_message = "the container must expose the gateway's port"
+    condition     = [for m in jsondecode(aws_ecs_task_definition.this.container_definitions)[0].portMappings : m.containerPort] == [var.container_port, var.admin_port]
+    error_message = "the container must expose the gateway's public port and its admin port"
   }
   assert {
-    condition     = strcontains(join(" ", jsondecode(aws_ecs_task_definition.this.container_definitions)[0].healthCheck.command), "127.0.0.1:${var.container_port}${var.health_check_path}")
-    error_message = "the container health check must probe the gateway's health route (ECS ignores the image's HEALTHCHECK)"
+    condition     = strcontains(join(" ", jsondecode(aws_ecs_task_definition.this.container_definitions)[0].healthCheck.command), "127.0.0.1:${var.admin_port}${var.liveness_path}")
+    error_message = "the container health check must probe liveness on the admin port (ECS ignores the image's HEALTHCHECK)"
+  }
+  assert {
+    condition = contains(
+      jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment,
+      { name = "GATEWAY_ADMIN_PORT", value = tostring(var.admin_port) }
+    )
+    error_message = "the gateway must be told which port its operator routes are on"
   }
   assert {
     condition = contains(
@@ -358,63 +365,19 @@ run "plain_http_base_url_is_the_load_balancer" {
   }
 }
 
-run "internal_routes_answer_404_at_the_balancer_by_default_and_docs_are_served" {
+run "docs_are_served_by_default" {
   command = plan
 
-  override_resource {
-    target          = aws_lb_listener.http
-    override_during = plan
-    values          = { arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/iris-gateway/1/80" }
-  }
-
   assert {
-    condition     = length(aws_lb_listener_rule.hidden_routes) == 1 && toset(one(aws_lb_listener_rule.hidden_routes[0].condition).path_pattern[0].values) == toset(["/metrics", "/model"])
-    error_message = "/metrics and /model are matched at the load balancer by default"
-  }
-  assert {
-    condition     = aws_lb_listener_rule.hidden_routes[0].action[0].type == "fixed-response" && aws_lb_listener_rule.hidden_routes[0].action[0].fixed_response[0].status_code == "404"
-    error_message = "they are answered with a 404 there, never forwarded"
-  }
-  assert {
-    condition     = aws_lb_listener_rule.hidden_routes[0].listener_arn == aws_lb_listener.http.arn
-    error_message = "the rule sits on the listener that forwards (port 80 without a certificate)"
+    condition = contains(
+      jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment,
+      { name = "GATEWAY_SERVE_DOCS", value = "true" }
+    )
+    error_message = "the gateway serves /docs unless serve_docs says otherwise"
   }
 }
 
-run "internal_routes_rule_sits_on_https_with_a_certificate" {
-  command = plan
-
-  override_resource {
-    target          = aws_lb_listener.https
-    override_during = plan
-    values          = { arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/iris-gateway/1/443" }
-  }
-
-  variables {
-    certificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/0c1d2e3f-aaaa-bbbb-cccc-000000000000"
-    domain_name     = "iris.example.com"
-  }
-
-  assert {
-    condition     = aws_lb_listener_rule.hidden_routes[0].listener_arn == aws_lb_listener.https[0].arn
-    error_message = "with HTTPS, the rule sits on the 443 listener (80 only redirects)"
-  }
-}
-
-run "internal_routes_can_be_opened" {
-  command = plan
-
-  variables {
-    expose_internal_routes = true
-  }
-
-  assert {
-    condition     = length(aws_lb_listener_rule.hidden_routes) == 0
-    error_message = "expose_internal_routes forwards /metrics and /model like any route"
-  }
-}
-
-run "docs_can_be_hidden" {
+run "docs_are_hidden_by_the_gateway_itself" {
   command = plan
 
   variables {
@@ -422,23 +385,22 @@ run "docs_can_be_hidden" {
   }
 
   assert {
-    condition     = toset(one(aws_lb_listener_rule.hidden_routes[0].condition).path_pattern[0].values) == toset(["/metrics", "/model", "/docs", "/docs/*"])
-    error_message = "serve_docs = false answers /docs and its files with the 404 as well"
+    condition = contains(
+      jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment,
+      { name = "GATEWAY_SERVE_DOCS", value = "false" }
+    )
+    error_message = "serve_docs = false removes the route in the gateway, where no spelling of the path reaches it"
   }
 }
 
-run "docs_alone_can_be_hidden" {
+run "the_admin_port_cannot_be_the_public_one" {
   command = plan
 
   variables {
-    serve_docs             = false
-    expose_internal_routes = true
+    admin_port = 8080
   }
 
-  assert {
-    condition     = toset(one(aws_lb_listener_rule.hidden_routes[0].condition).path_pattern[0].values) == toset(["/docs", "/docs/*"])
-    error_message = "with internal routes open, only /docs is hidden"
-  }
+  expect_failures = [var.admin_port]
 }
 
 run "alarms_publish_through_a_key_cloudwatch_may_use" {
