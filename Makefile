@@ -14,7 +14,6 @@ PORT ?= 8080
 ADMIN_PORT ?= 8082
 MODEL_DIR ?= models
 ESTIMATOR ?= logistic_regression
-UV_VERSION := 0.13.9
 # The gates and the gateway are the product; onnxruntime must not phone home.
 export ORT_DISABLE_TELEMETRY := 1
 export PYTHONDONTWRITEBYTECODE := 1
@@ -28,7 +27,7 @@ LOCK_FLAGS := --generate-hashes --universal --python-version 3.11 --no-header --
 
 .PHONY: help test lint pytest model gates inspect serve lock graphviz sizes clean workflow-lint tf-fmt images \
 	image-check push smoke aws-env bootstrap ecr-apply ecr-url deploy deployed-image service-url destroy-service \
-	wrk bench soak running-image image-exists haproxy rehearsal \
+	wrk bench soak running-image image-exists repository-url scan-gate haproxy rehearsal \
 	chromium netron screenshots pytest-gateway FORCE
 
 help: ## list the targets
@@ -102,16 +101,14 @@ serve: $(VENVS)/serve/.installed ## serve the committed model on port 8080 (PORT
 inspect: $(VENVS)/train/.installed graphviz ## print the ONNX graph and draw it to models/iris.svg
 	$(VENVS)/train/bin/python -m export inspect $(MODEL_DIR)/iris.onnx --format svg --output $(MODEL_DIR)/iris.svg
 
-$(VENVS)/uv/bin/uv: $(VENVS)/.python
-	rm -rf $(VENVS)/uv
-	$(PYTHON) -m venv $(VENVS)/uv
-	$(VENVS)/uv/bin/python -m pip install --quiet uv==$(UV_VERSION)
+# uv compiles the locks; it is itself installed from one (tools.lock), hash-pinned like every other package.
+UV := $(VENVS)/tools/bin/uv
 
 # Compile into a copy (uv prefers the pins already in its output file) and replace
 # a lock only when it changed, so an unchanged lock does not rebuild its venv.
 define compile_lock
 	cp $(1) $(1).new 2>/dev/null || true
-	$(VENVS)/uv/bin/uv pip compile pyproject.toml --group $(2) $(3) $(LOCK_FLAGS) --override $(LOCK_OVERRIDES) -o $(1).new
+	$(UV) pip compile pyproject.toml --group $(2) $(3) $(LOCK_FLAGS) --override $(LOCK_OVERRIDES) -o $(1).new
 	@if cmp -s $(1) $(1).new; then rm $(1).new; else mv $(1).new $(1); echo "updated $(1)"; fi
 endef
 
@@ -119,7 +116,8 @@ endef
 # static files, so Django is overridden to a marker no platform has.
 LOCK_OVERRIDES := <(echo "django ; sys_platform == 'never'")
 
-lock: $(VENVS)/uv/bin/uv ## regenerate the hash-pinned lock files from pyproject.toml
+lock: $(VENVS)/tools/.installed ## regenerate the hash-pinned lock files from pyproject.toml
+	$(call compile_lock,tools.lock,tools,)
 	$(call compile_lock,serve.lock,serve,)
 	$(call compile_lock,train.lock,train,-c serve.lock)
 	$(call compile_lock,dev.lock,dev,-c serve.lock -c train.lock)
@@ -157,16 +155,18 @@ base-image: ## make the Dockerfiles' base image available: pulled, or a stand-in
 	.ci/base-image
 
 images: base-image ## build the train image (runs the gates), then the serve image from it
-	$(ENGINE) build -f Dockerfile.train -t $(TRAIN_IMAGE) .
-	$(ENGINE) build -f Dockerfile.serve --build-arg TRAIN_IMAGE=$(TRAIN_IMAGE) --build-arg RELEASE=$(RELEASE) \
-	  -t $(SERVE_IMAGE) .
+	base=$$(.ci/base-image --ref); \
+	$(ENGINE) build -f Dockerfile.train --build-arg BASE_IMAGE="$$base" -t $(TRAIN_IMAGE) . && \
+	$(ENGINE) build -f Dockerfile.serve --build-arg BASE_IMAGE="$$base" --build-arg TRAIN_IMAGE=$(TRAIN_IMAGE) \
+	  --build-arg RELEASE=$(RELEASE) -t $(SERVE_IMAGE) .
 
 image-check: ## run the serve image like production and prove it: smoke, non-root, read-only, no scikit-learn or pip, drain
 	python3 .ci/image_check.py $(SERVE_IMAGE) --port $(PORT) --admin-port $(ADMIN_PORT) --release $(RELEASE) \
-	  $(if $(REPORT),--report $(REPORT))
+	  --base-image "$$(.ci/base-image --ref)" $(if $(REPORT),--report $(REPORT))
 
-push: ## tag the serve image for ECR (IMAGE=<repository url>:<tag>) and push it
+push: ## tag the serve image for ECR (IMAGE=<repository url>:<tag>) and push it; never one built on the stand-in base
 	@test -n "$(IMAGE)" || { echo "IMAGE=<repository url>:<tag> is required"; exit 2; }
+	.ci/base-image --refuse-standin $(SERVE_IMAGE)
 	$(ENGINE) tag $(SERVE_IMAGE) $(IMAGE)
 	$(ENGINE) push $(IMAGE)
 
@@ -178,7 +178,9 @@ smoke: ## smoke-test a running gateway: make smoke URL=http://... [EXPECT_RELEAS
 
 AWS_REGION ?=
 TF_STATE_BUCKET ?=
-TF_STATE_PREFIX ?= iris-gateway
+# The Terraform roots' `project` (infra/*/variables.tf): the ECR repository's name and the state prefix.
+PROJECT ?= iris-gateway
+TF_STATE_PREFIX ?= $(PROJECT)
 TF_BACKEND = -backend-config=bucket=$(TF_STATE_BUCKET) -backend-config=key=$(TF_STATE_PREFIX)/$*.tfstate \
 	-backend-config=region=$(AWS_REGION)
 
@@ -218,6 +220,13 @@ service-url: ## print the service's base URL
 running-image: tf-init-service $(VENVS)/dev/.installed ## print the image of the task definition ECS runs now (after a circuit-breaker rollback: the old one)
 	@cluster=$$($(call TF_OUTPUT,service,cluster_name)); service=$$($(call TF_OUTPUT,service,service_name)); \
 	$(VENVS)/dev/bin/python .ci/aws_state.py running-image --cluster "$$cluster" --service "$$service"
+
+repository-url: $(VENVS)/dev/.installed ## print the ECR repository's URL, asked of ECR (the build job reads no Terraform state)
+	@$(VENVS)/dev/bin/python .ci/aws_state.py repository-url $(PROJECT)
+
+scan-gate: $(VENVS)/dev/.installed ## wait for ECR's scan of IMAGE=<repository url>:<tag>; fail on a CRITICAL finding (SCAN_BLOCK=CRITICAL,HIGH)
+	@test -n "$(IMAGE)" || { echo "IMAGE=<repository url>:<tag> is required"; exit 2; }
+	$(VENVS)/dev/bin/python .ci/aws_state.py scan-gate "$(IMAGE)" --block $(or $(SCAN_BLOCK),CRITICAL)
 
 image-exists: $(VENVS)/dev/.installed ## print yes when IMAGE=<repository url>:<tag> is already in the repository (a re-run: no rebuild), else no
 	@test -n "$(IMAGE)" || { echo "IMAGE=<repository url>:<tag> is required"; exit 2; }

@@ -138,7 +138,7 @@ def main() -> int:
     parser.add_argument("image")
     parser.add_argument("--port", type=int, default=8080, help="host port for the public routes")
     parser.add_argument("--admin-port", type=int, default=8082, help="host port for the admin routes")
-    parser.add_argument("--base-image", default="python:3.11.14-slim-bookworm")
+    parser.add_argument("--base-image", required=True, help="the image it was built on (.ci/base-image --ref)")
     parser.add_argument("--release", help="the release the image must report (X-Release)")
     parser.add_argument("--report", type=Path, help="also write the figures as JSON")
     args = parser.parse_args()

@@ -8,6 +8,11 @@ output "deploy_role_arn" {
   value       = aws_iam_role.deploy.arn
 }
 
+output "push_role_arn" {
+  description = "Set as the repository variable AWS_PUSH_ROLE_ARN (the build job's role)."
+  value       = aws_iam_role.push.arn
+}
+
 output "aws_region" {
   description = "Set as the repository variable AWS_REGION."
   value       = var.aws_region

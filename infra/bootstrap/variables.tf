@@ -40,13 +40,13 @@ variable "github_repository" {
 }
 
 variable "github_branch" {
-  description = "The only branch whose workflows may assume the deploy role."
+  description = "The only branch whose workflows may assume the push and deploy roles."
   type        = string
   default     = "main"
 }
 
 variable "github_environment" {
-  description = "The GitHub environment of the deploy jobs; its workflows may assume the role too."
+  description = "The GitHub environment of the deploy jobs: only its jobs, run from github_branch, may assume the deploy role."
   type        = string
   default     = "production"
 }
@@ -72,4 +72,26 @@ variable "tags" {
   description = "Extra tags for every resource."
   type        = map(string)
   default     = {}
+}
+
+variable "route53_zone_id" {
+  description = "The hosted zone of the service's domain_name, when the service root creates its alias record; null gives the deploy role no Route 53 access at all."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.route53_zone_id == null || can(regex("^Z[A-Z0-9]{1,31}$", var.route53_zone_id))
+    error_message = "route53_zone_id must be null or a hosted zone id such as Z0123456789ABCDEFGHIJ."
+  }
+}
+
+variable "domain_name" {
+  description = "The service's domain_name (the one record the deploy role may change in route53_zone_id)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = (var.route53_zone_id == null) == (var.domain_name == null)
+    error_message = "route53_zone_id and domain_name go together: the record is for that name in that zone."
+  }
 }

@@ -1,51 +1,11 @@
 # CloudWatch cannot publish to a topic encrypted with the AWS-managed key
 # alias/aws/sns (its policy cannot be changed to admit CloudWatch), so the topic
-# has a key of its own whose policy does.
-data "aws_caller_identity" "current" {}
-
-data "aws_iam_policy_document" "alarms_key" {
-  # checkov:skip=CKV_AWS_109: a key policy's account statement; "*" is this key, and without it the key could not be managed at all
-  # checkov:skip=CKV_AWS_111: as above: in a key policy, "*" means this key only
-  # checkov:skip=CKV_AWS_356: as above: in a key policy, "*" means this key only
-  statement {
-    sid       = "AccountManagesTheKey"
-    actions   = ["kms:*"]
-    resources = ["*"]
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
-    }
-  }
-
-  statement {
-    sid       = "CloudWatchPublishesAlarms"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
-    resources = ["*"]
-    principals {
-      type        = "Service"
-      identifiers = ["cloudwatch.amazonaws.com"]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [data.aws_caller_identity.current.account_id]
-    }
-  }
-}
-
-resource "aws_kms_key" "alarms" {
-  count                   = var.enable_alarms ? 1 : 0
-  description             = "${local.name} alarm topic: CloudWatch may publish"
-  enable_key_rotation     = true
-  deletion_window_in_days = 7
-  policy                  = data.aws_iam_policy_document.alarms_key.json
-  tags                    = local.tags
-}
-
+# uses a key whose policy does. The key is bootstrap's (infra/bootstrap/alarm_key.tf):
+# the deploy role names it by alias and holds no KMS permission at all.
 resource "aws_sns_topic" "alarms" {
   count             = var.enable_alarms ? 1 : 0
   name              = "${local.name}-alarms"
-  kms_master_key_id = aws_kms_key.alarms[0].arn
+  kms_master_key_id = "alias/${local.name}-alarms"
   tags              = local.tags
 }
 

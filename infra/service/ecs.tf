@@ -72,8 +72,8 @@ resource "aws_ecs_task_definition" "this" {
   network_mode             = "awsvpc"
   cpu                      = var.cpu
   memory                   = var.memory
-  execution_role_arn       = aws_iam_role.task_execution.arn
-  task_role_arn            = aws_iam_role.task.arn
+  execution_role_arn       = data.aws_iam_role.task_execution.arn
+  task_role_arn            = data.aws_iam_role.task.arn
   container_definitions    = jsonencode([local.container])
 
   runtime_platform {

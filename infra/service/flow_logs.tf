@@ -7,39 +7,15 @@ resource "aws_cloudwatch_log_group" "flow_logs" {
   tags              = local.tags
 }
 
-data "aws_iam_policy_document" "flow_logs_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["vpc-flow-logs.amazonaws.com"]
-    }
-  }
-}
-
-data "aws_iam_policy_document" "flow_logs_write" {
-  statement {
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
-    resources = ["${aws_cloudwatch_log_group.flow_logs.arn}:*"]
-  }
-}
-
-resource "aws_iam_role" "flow_logs" {
-  name               = "${local.name}-task-flow-logs"
-  assume_role_policy = data.aws_iam_policy_document.flow_logs_assume.json
-  tags               = local.tags
-}
-
-resource "aws_iam_role_policy" "flow_logs" {
-  name   = "write-flow-logs"
-  role   = aws_iam_role.flow_logs.id
-  policy = data.aws_iam_policy_document.flow_logs_write.json
+# Its role is bootstrap's (infra/bootstrap/service_roles.tf), passed, never made here.
+data "aws_iam_role" "flow_logs" {
+  name = "${local.name}-flow-logs"
 }
 
 resource "aws_flow_log" "this" {
   vpc_id          = aws_vpc.this.id
   traffic_type    = "ALL"
   log_destination = aws_cloudwatch_log_group.flow_logs.arn
-  iam_role_arn    = aws_iam_role.flow_logs.arn
+  iam_role_arn    = data.aws_iam_role.flow_logs.arn
   tags            = local.tags
 }

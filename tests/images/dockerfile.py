@@ -48,3 +48,16 @@ def parse(path: Path) -> list[Stage]:
         elif stages:
             stages[-1].instructions.append(Instruction(keyword, arguments.strip()))
     return stages
+
+
+def global_args(path: Path) -> dict[str, str]:
+    """The ARGs declared before the first FROM (what FROM lines may use), with their defaults."""
+    values: dict[str, str] = {}
+    for raw in path.read_text().splitlines():
+        line = raw.strip()
+        if line.upper().startswith("FROM "):
+            break
+        if line.upper().startswith("ARG "):
+            name, _, default = line[4:].strip().partition("=")
+            values[name] = default
+    return values

@@ -11,7 +11,7 @@ import pytest
 from gateway import docs
 from gateway.routes import LIVE_PATH
 from gateway.settings import Settings
-from tests.images.dockerfile import Stage, parse
+from tests.images.dockerfile import Stage, global_args, parse
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +49,7 @@ def run_text(stage: Stage) -> str:
 def test_serve_is_multi_stage_from_the_train_image(serve):
     assert [s.name for s in serve] == ["model", "deps", "serve"]
     assert serve[0].base == "${TRAIN_IMAGE}"
-    assert serve[1].base == serve[2].base and serve[2].base.startswith("python:3.11")
+    assert serve[1].base == serve[2].base == "${BASE_IMAGE}"
 
 
 def test_final_stage_installs_nothing_and_copies_only_venv_gateway_and_model(serve):
@@ -119,7 +119,7 @@ def test_command_is_the_gateway(serve):
 
 def test_train_image_runs_the_gates_and_checks_the_committed_hash(train):
     (stage,) = train
-    assert stage.base.startswith("python:3.11") and "slim" in stage.base
+    assert stage.base == "${BASE_IMAGE}"
     script = run_text(stage)
     assert "--require-hashes" in script and "-r train.lock" in script
     assert "python -m export build --out /out" in script
@@ -128,8 +128,19 @@ def test_train_image_runs_the_gates_and_checks_the_committed_hash(train):
     assert ["models/iris.json", "/src/committed.json"] in copied
 
 
-def test_both_images_use_the_same_python(serve, train):
-    assert train[0].base == serve[-1].base
+def test_both_images_use_the_same_python_pinned_by_digest(repo_root, serve, train):
+    """A tag is re-pushed with each rebuild of the official image; a digest is one image for ever."""
+    assert train[0].base == serve[-1].base == "${BASE_IMAGE}"
+    train_base = global_args(repo_root / "Dockerfile.train")["BASE_IMAGE"]
+    assert global_args(repo_root / "Dockerfile.serve")["BASE_IMAGE"] == train_base
+    assert re.fullmatch(r"python:3\.11\.\d+-slim-bookworm@sha256:[0-9a-f]{64}", train_base), train_base
+
+
+def test_every_debian_package_is_pinned(serve, train):
+    for stage in [*serve, *train]:
+        for command in re.findall(r"apt-get install ([^&;|]*)", run_text(stage)):
+            packages = [word for word in command.split() if not word.startswith("-")]
+            assert packages and all("=" in package for package in packages), command
 
 
 def context_files(repo_root: Path) -> set[str]:

@@ -32,7 +32,7 @@ def report(repo_root, tmp_path_factory):
     ports = f"PORT={free_port()}", f"ADMIN_PORT={free_port()}"
     out = make(repo_root, "image-check", "TAG=test", *ports, f"REPORT={path}")
     summary.lines.append(out.strip().splitlines()[-1])
-    return json.loads(path.read_text())
+    return {**json.loads(path.read_text()), "base_line": base}
 
 
 def test_the_serve_image_answers_the_original_contract_and_v2(report):
@@ -58,3 +58,25 @@ def test_sigterm_drains_and_exits_0(report):
 
 def test_own_layers_stay_within_budget(report):
     assert 0 < report["own_layers_mb"] < OWN_LAYERS_BUDGET_MB, report
+
+
+def test_operator_routes_are_on_the_admin_port_only(report):
+    assert report["operator_routes_public"] == []
+    assert report["operator_routes_on_admin_port"]
+
+
+def test_an_image_built_on_the_stand_in_base_is_never_pushed(report, repo_root):
+    """make push refuses it before tagging anything: the stand-in (Debian's Python,
+    not the official image) is for building here when no registry answers."""
+    target = f"127.0.0.1:{free_port()}/never/pushed:test"
+    done = subprocess.run(["make", "--no-print-directory", "push", "TAG=test", f"IMAGE={target}"], cwd=repo_root,
+                          capture_output=True, text=True)
+    tagged = subprocess.run([str(repo_root / ".ci" / "engine"), "image", "inspect", target], capture_output=True)
+    if "stand-in" in report["base_line"]:
+        assert done.returncode != 0
+        assert "refusing iris-serve:test: it was built on the stand-in base" in done.stderr
+        assert tagged.returncode != 0, "nothing was tagged for the registry"
+    else:  # built on the official image: the refusal lets it through
+        refusal = subprocess.run([str(repo_root / ".ci" / "base-image"), "--refuse-standin", "iris-serve:test"],
+                                 capture_output=True, text=True)
+        assert refusal.returncode == 0, refusal.stderr

@@ -95,3 +95,10 @@ def test_provider_locks_verify_on_every_developer_platform(infra):
         assert '"h1:edXOJWE4ORX8Fm+dpVpICzMZJat4AX0VRCAy/xkcOc0="' in text, root
         blocks.add(tuple(sorted(zh)))
     assert len(blocks) == 1, "the three roots lock the same provider build"
+
+
+def test_the_makefiles_project_is_the_roots(infra, repo_root):
+    """make repository-url asks ECR for the repository the roots name `project`."""
+    (project,) = re.findall(r"^PROJECT \?= (\S+)$", (repo_root / "Makefile").read_text(), flags=re.M)
+    for root in ("bootstrap", "ecr", "service"):
+        assert defaults(infra / root / "variables.tf")["project"] == project, root

@@ -6,87 +6,19 @@ destroys cleanly through the real AWS provider and creates what it says (checked
 with boto3). No container ever runs in moto, so it proves nothing about the image,
 the health checks passing, or real AWS permissions and quotas."""
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import boto3
 import pytest
-from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
-from moto.server import ThreadedMotoServer
 
 from gateway.routes import HEALTH_PATH
 from gateway.settings import Settings
-from tests.conftest import free_port
+from tests.infra.emulator import REGION, aws_state, rehearsal_copy
+from tests.infra.iam import allows
 
-REGION = "us-east-1"
 REPO = Path(__file__).resolve().parents[2]
-ENDPOINT_SERVICES = (
-    "appautoscaling", "cloudwatch", "ec2", "ecr", "ecs", "elbv2", "iam", "kms", "logs", "route53", "s3", "sns",
-    "sts", "wafv2",
-)
 pytestmark = pytest.mark.timeout(900)
-
-
-@pytest.fixture(scope="module")
-def emulator():
-    # moto 5.2.5 lacks Application Auto Scaling's tag API, which the provider calls
-    # on every read of a scalable target; answer it with "no tags" rather than let
-    # the provider retry a 500 for ever. Everything else is moto's own behaviour.
-    patched = {}
-    for action, reply in (("list_tags_for_resource", '{"Tags": {}}'), ("tag_resource", "{}"), ("untag_resource", "{}")):
-        patched[action] = getattr(ApplicationAutoScalingResponse, action, None)
-        setattr(ApplicationAutoScalingResponse, action, lambda self, reply=reply: reply)
-    previous = os.environ.get("MOTO_IAM_LOAD_MANAGED_POLICIES")
-    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"  # the ECS execution policy is AWS-managed
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-    for action, original in patched.items():
-        if original is None:
-            delattr(ApplicationAutoScalingResponse, action)
-        else:
-            setattr(ApplicationAutoScalingResponse, action, original)
-    if previous is None:
-        os.environ.pop("MOTO_IAM_LOAD_MANAGED_POLICIES", None)
-    else:
-        os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = previous
-
-
-def rehearsal_copy(source: Path, target: Path, endpoint: str) -> Path:
-    """The root as is, plus an override file: local state and the emulator's endpoints."""
-    shutil.copytree(source, target, ignore=shutil.ignore_patterns(".terraform*", "tests", "*.tfstate*"))
-    endpoints = "\n".join(f'    {name} = "{endpoint}"' for name in ENDPOINT_SERVICES)
-    (target / "rehearsal_override.tf").write_text(f"""
-terraform {{
-  backend "local" {{}}
-}}
-
-provider "aws" {{
-  access_key                  = "rehearsal"
-  secret_key                  = "rehearsal"
-  skip_credentials_validation = true
-  skip_metadata_api_check     = true
-  skip_requesting_account_id  = true
-  s3_use_path_style           = true
-
-  endpoints {{
-{endpoints}
-  }}
-}}
-""")
-    return target
-
-
-def client(service: str, endpoint: str):
-    return boto3.client(
-        service, endpoint_url=endpoint, region_name=REGION, aws_access_key_id="rehearsal",
-        aws_secret_access_key="rehearsal",
-    )
 
 
 def output(terraform, root: Path, name: str, default: str | None = None) -> str:
@@ -100,18 +32,12 @@ def output(terraform, root: Path, name: str, default: str | None = None) -> str:
     return done.stdout.strip()
 
 
-def aws_state(emulator: str, *args: str) -> str:
-    """.ci/aws_state.py, as the pipeline runs it, pointed at the emulator."""
-    env = {**os.environ, "AWS_ENDPOINT_URL": emulator, "AWS_ACCESS_KEY_ID": "rehearsal",
-           "AWS_SECRET_ACCESS_KEY": "rehearsal", "AWS_DEFAULT_REGION": REGION}
-    done = subprocess.run([sys.executable, str(REPO / ".ci" / "aws_state.py"), *args], env=env, capture_output=True,
-                          text=True, check=True)
-    return done.stdout.strip()
-
-
-def test_apply_then_destroy_ecr_and_service(terraform, infra, tmp_path, emulator):
-    ecr_root = rehearsal_copy(infra / "ecr", tmp_path / "ecr", emulator)
-    service_root = rehearsal_copy(infra / "service", tmp_path / "service", emulator)
+def test_apply_then_destroy_ecr_and_service(terraform, infra, tmp_path, emulator, bootstrap):
+    # bootstrap (an admin, once) has made the service's roles; from here on every
+    # call is the pipeline's, recorded to check against its roles' policies.
+    emulator.calls.clear()
+    ecr_root = rehearsal_copy(infra / "ecr", tmp_path / "ecr", emulator.url)
+    service_root = rehearsal_copy(infra / "service", tmp_path / "service", emulator.url)
     common = [f"-var=aws_region={REGION}", "-input=false", "-no-color", "-auto-approve"]
 
     terraform.init(ecr_root, backend=True)
@@ -132,11 +58,11 @@ def test_apply_then_destroy_ecr_and_service(terraform, infra, tmp_path, emulator
     assert output(terraform, service_root, "image", default="none") == image
 
     # ---- what was created, as AWS (the emulator) reports it ----
-    repository = client("ecr", emulator).describe_repositories()["repositories"][0]
+    repository = emulator.client("ecr").describe_repositories()["repositories"][0]
     assert repository["imageTagMutability"] == "IMMUTABLE"
     assert repository["imageScanningConfiguration"]["scanOnPush"]
 
-    ecs = client("ecs", emulator)
+    ecs = emulator.client("ecs")
     cluster = ecs.describe_clusters(clusters=[outputs["cluster_name"]["value"]], include=["SETTINGS"])["clusters"][0]
     assert {"name": "containerInsights", "value": "enabled"} in cluster["settings"]
     service = ecs.describe_services(cluster=cluster["clusterName"], services=[outputs["service_name"]["value"]])
@@ -152,29 +78,30 @@ def test_apply_then_destroy_ecr_and_service(terraform, infra, tmp_path, emulator
     assert container["readonlyRootFilesystem"] is True
     assert task["requiresCompatibilities"] == ["FARGATE"]
 
-    elb = client("elbv2", emulator)
+    elb = emulator.client("elbv2")
     (target_group,) = elb.describe_target_groups()["TargetGroups"]
     assert target_group["HealthCheckPath"] == HEALTH_PATH and target_group["Port"] == Settings().port
     (balancer,) = elb.describe_load_balancers()["LoadBalancers"]
     assert outputs["predict_url"]["value"] == f"http://{balancer['DNSName']}/predict"
 
-    ec2 = client("ec2", emulator)
+    ec2 = emulator.client("ec2")
     groups = {g["GroupName"]: g for g in ec2.describe_security_groups()["SecurityGroups"]}
     task_group, alb_group = groups["iris-gateway-task"], groups["iris-gateway-alb"]
     (ingress,) = task_group["IpPermissions"]
     assert ingress["FromPort"] == ingress["ToPort"] == Settings().port
     assert ingress["IpRanges"] == [] and [p["GroupId"] for p in ingress["UserIdGroupPairs"]] == [alb_group["GroupId"]]
 
-    scaling = client("application-autoscaling", emulator).describe_scalable_targets(ServiceNamespace="ecs")
+    scaling = emulator.client("application-autoscaling").describe_scalable_targets(ServiceNamespace="ecs")
     (target,) = scaling["ScalableTargets"]
     assert (target["MinCapacity"], target["MaxCapacity"]) == (2, 6)
-    alarms = {a["AlarmName"] for a in client("cloudwatch", emulator).describe_alarms()["MetricAlarms"]}
+    alarms = {a["AlarmName"] for a in emulator.client("cloudwatch").describe_alarms()["MetricAlarms"]}
     assert {"iris-gateway-5xx-rate", "iris-gateway-unhealthy-targets", "iris-gateway-p99-latency"} <= alarms
 
-    # The alarm topic's key is its own, and its policy lets CloudWatch publish.
-    (topic,) = client("sns", emulator).list_topics()["Topics"]
-    key_id = client("sns", emulator).get_topic_attributes(TopicArn=topic["TopicArn"])["Attributes"]["KmsMasterKeyId"]
-    policy = json.loads(client("kms", emulator).get_key_policy(KeyId=key_id, PolicyName="default")["Policy"])
+    # The alarm topic's key is bootstrap's, named by alias, and its policy lets CloudWatch publish.
+    (topic,) = emulator.client("sns").list_topics()["Topics"]
+    alias = emulator.client("sns").get_topic_attributes(TopicArn=topic["TopicArn"])["Attributes"]["KmsMasterKeyId"]
+    key_id = emulator.client("kms").describe_key(KeyId=alias)["KeyMetadata"]["KeyId"]
+    policy = json.loads(emulator.client("kms").get_key_policy(KeyId=key_id, PolicyName="default")["Policy"])
     cloudwatch = [st for st in policy["Statement"] if st["Principal"].get("Service") == "cloudwatch.amazonaws.com"]
     assert cloudwatch and {"kms:Decrypt", "kms:GenerateDataKey*"} <= set(cloudwatch[0]["Action"])
 
@@ -196,26 +123,37 @@ def test_apply_then_destroy_ecr_and_service(terraform, infra, tmp_path, emulator
                      "--service", service["serviceName"]) == updated
 
     # A re-run finds a pushed tag and builds nothing; an unknown tag is "no".
-    client("ecr", emulator).put_image(
+    emulator.client("ecr").put_image(
         repositoryName=repository["repositoryName"], imageTag="rehearsal2",
         imageManifest=json.dumps({
             "schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
             "config": {}, "layers": [],
         }),
     )
+    build_job_starts = len(emulator.calls)
     assert aws_state(emulator, "image-exists", updated) == "yes"
     assert aws_state(emulator, "image-exists", f"{repository_url}:never-pushed") == "no"
+    build_job_ends = len(emulator.calls)
 
     # ---- and all of it goes away again; the repository survives the service ----
     terraform.run(service_root, "destroy", *common, *service_vars, timeout=900)
-    assert client("elbv2", emulator).describe_load_balancers()["LoadBalancers"] == []
+    pipeline_ends = len(emulator.calls)
+    assert emulator.client("elbv2").describe_load_balancers()["LoadBalancers"] == []
     remaining = ecs.list_clusters()["clusterArns"]
     if remaining:
         assert {c["status"] for c in ecs.describe_clusters(clusters=remaining)["clusters"]} == {"INACTIVE"}
-    assert client("ecr", emulator).describe_repositories()["repositories"], "the repository outlives the service"
+    assert emulator.client("ecr").describe_repositories()["repositories"], "the repository outlives the service"
     # The repository refuses deletion while it holds images (no force_delete): empty it first.
-    client("ecr", emulator).batch_delete_image(
+    emulator.client("ecr").batch_delete_image(
         repositoryName=repository["repositoryName"], imageIds=[{"imageTag": "rehearsal2"}]
     )
     terraform.run(ecr_root, "destroy", *common)
-    assert client("ecr", emulator).describe_repositories()["repositories"] == []
+    assert emulator.client("ecr").describe_repositories()["repositories"] == []
+
+    # ---- every call the pipeline made is one its role allows (the ecr destroy is an admin's) ----
+    build = set(emulator.calls[build_job_starts:build_job_ends])
+    deploy = set(emulator.calls[:build_job_starts] + emulator.calls[build_job_ends:pipeline_ends])
+    deploy.discard("sts:GetCallerIdentity")  # allowed to every identity; no policy grants it
+    assert sorted(a for a in build if not allows(bootstrap["push"], a)) == []
+    assert sorted(a for a in deploy if not allows(bootstrap["deploy"], a)) == []
+    assert len(deploy) > 100, "the recorder saw the apply"

@@ -97,7 +97,7 @@ def test_a_rerun_deploys_the_pushed_image_without_rebuilding(tmp_path, already_p
     answer = "yes" if already_pushed else "no"
     stub_make(tmp_path, f"""echo "$*" >> {tmp_path}/calls
 case "$*" in
-  "-s ecr-url") echo {REPOSITORY} ;;
+  "-s repository-url") echo {REPOSITORY} ;;
   "-s image-exists IMAGE="*) echo {answer} ;;
 esac
 """)
@@ -117,6 +117,7 @@ esac
     calls = (tmp_path / "calls").read_text()
     built = any(call.startswith(("images", "image-check", "push")) for call in calls.splitlines())
     assert built is not already_pushed, calls
+    assert "scan-gate IMAGE=" in calls, "the scan gates the image, re-run or not"
     image = build["outputs"]["image"]
     step_id, name = re.fullmatch(r"\$\{\{ steps\.([\w-]+)\.outputs\.([\w-]+) \}\}", image).groups()
     # Built now or by the earlier attempt, deploy gets the commit's image.

@@ -86,10 +86,13 @@ def test_least_privilege(name, workflow):
 def test_aws_access_is_oidc_only(name, workflow):
     text = (WORKFLOWS / name).read_text()
     assert not re.search(r"aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY|AWS_ACCESS_KEY_ID", text)
-    for job in workflow["jobs"].values():
+    for job_name, job in workflow["jobs"].items():
         for step in steps(job):
             if "configure-aws-credentials" in step.get("uses", ""):
-                assert step["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
+                # The build job pushes with the push role; only the deploy environment's jobs deploy.
+                role = "AWS_PUSH_ROLE_ARN" if job_name == "build-and-push" else "AWS_DEPLOY_ROLE_ARN"
+                assert step["with"]["role-to-assume"] == f"${{{{ vars.{role} }}}}", f"{name}/{job_name}"
+                assert (role == "AWS_DEPLOY_ROLE_ARN") == (job.get("environment") == "production"), job_name
 
 
 @pytest.mark.parametrize(("name", "workflow"), all_workflows())
@@ -138,9 +141,21 @@ def test_deploy_uses_exactly_the_image_build_and_push_pushed(pipeline):
     assert 'make deploy IMAGE="$IMAGE"' in next(s for s in steps(deploy) if s.get("id") == "deploy")["run"]
 
 
-def test_the_image_is_run_before_it_is_pushed(pipeline):
+def test_the_image_is_run_before_it_is_pushed_and_its_scan_gates_the_deploy(pipeline):
     build = pipeline["jobs"]["build-and-push"]
     assert run_index(build, "make images") < run_index(build, "make image-check") < run_index(build, "make push")
+    gate = steps(build)[run_index(build, "make scan-gate")]
+    assert run_index(build, "make push") < steps(build).index(gate) and "if" not in gate
+    assert pipeline["jobs"]["deploy"]["needs"] == "build-and-push"
+
+
+def test_the_build_job_touches_no_infrastructure(pipeline):
+    """Its role can push one repository; Terraform is the deploy job's."""
+    build = pipeline["jobs"]["build-and-push"]
+    assert not [s for s in steps(build) if "terraform" in s.get("uses", "") + s.get("run", "")]
+    assert not [s for s in steps(build) if re.search(r"make (-s )?(ecr-apply|deploy|ecr-url)\b", s.get("run", ""))]
+    deploy = pipeline["jobs"]["deploy"]
+    assert run_index(deploy, "make ecr-apply") < run_index(deploy, "make deploy")
 
 
 def test_smoke_rolls_back_to_the_previous_image_and_fails(pipeline):

@@ -5,6 +5,10 @@ mock_provider "aws" {
   mock_data "aws_partition" {
     defaults = { partition = "aws" }
   }
+  # Rendered for real in tests/infra (bootstrap applied to the emulator); here only their inputs are checked.
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+  }
 }
 
 variables {
@@ -35,35 +39,80 @@ run "state_bucket_is_versioned_encrypted_and_private" {
   }
 }
 
-run "deploy_role_trusts_only_this_repository_and_branch" {
+# Which tokens the trust policies admit is evaluated claim by claim in
+# tests/infra/test_trust.py, on the policies as applied; these check the inputs.
+run "pipeline_roles_trust_only_this_repository_from_main" {
   command = plan
 
   assert {
-    condition = alltrue([
-      for value in one([
-        for condition in data.aws_iam_policy_document.deploy_trust.statement[0].condition :
-        condition.values if condition.variable == "token.actions.githubusercontent.com:sub"
-      ]) : startswith(value, "repo:example-org/iris-onnx-serving:")
-    ])
-    error_message = "only the named repository may assume the deploy role"
-  }
-  assert {
-    condition = contains(one([
-      for condition in data.aws_iam_policy_document.deploy_trust.statement[0].condition :
-      condition.values if condition.variable == "token.actions.githubusercontent.com:sub"
-    ]), "repo:example-org/iris-onnx-serving:ref:refs/heads/main")
-    error_message = "the main branch must be trusted"
+    condition = alltrue(flatten([
+      for role in ["push", "deploy"] : [
+        for condition in data.aws_iam_policy_document.github_trust[role].statement[0].condition :
+        condition.values == tolist(["refs/heads/main"]) if condition.variable == "token.actions.githubusercontent.com:ref"
+      ]
+    ]))
+    error_message = "both roles require the token's ref to be main"
   }
   assert {
     condition = one([
-      for condition in data.aws_iam_policy_document.deploy_trust.statement[0].condition :
-      condition.values if condition.variable == "token.actions.githubusercontent.com:aud"
-    ]) == tolist(["sts.amazonaws.com"])
-    error_message = "the token audience must be STS"
+      for condition in data.aws_iam_policy_document.github_trust["deploy"].statement[0].condition :
+      condition.values if condition.variable == "token.actions.githubusercontent.com:sub"
+    ]) == tolist(["repo:example-org/iris-onnx-serving:environment:production"])
+    error_message = "only the deploy environment's jobs may assume the deploy role"
   }
   assert {
-    condition     = data.aws_iam_policy_document.deploy_trust.statement[0].actions == toset(["sts:AssumeRoleWithWebIdentity"])
+    condition = one([
+      for condition in data.aws_iam_policy_document.github_trust["push"].statement[0].condition :
+      condition.values if condition.variable == "token.actions.githubusercontent.com:sub"
+    ]) == tolist(["repo:example-org/iris-onnx-serving:ref:refs/heads/main"])
+    error_message = "the push role is the build job's, on main"
+  }
+  assert {
+    condition     = data.aws_iam_policy_document.github_trust["deploy"].statement[0].actions == toset(["sts:AssumeRoleWithWebIdentity"])
     error_message = "the role is assumed by web identity (OIDC) only"
+  }
+}
+
+run "no_hosted_zone_no_dns_permission" {
+  command = plan
+
+  assert {
+    condition     = length([for statement in data.aws_iam_policy_document.deploy.statement : statement if startswith(coalesce(statement.sid, "-"), "Dns")]) == 0
+    error_message = "without route53_zone_id the deploy role has no Route 53 action"
+  }
+}
+
+run "a_hosted_zone_gives_dns_permission_for_it" {
+  command = plan
+  variables {
+    route53_zone_id = "Z0123456789ABCDEFGHIJ"
+    domain_name     = "iris.example.com"
+  }
+
+  assert {
+    condition     = length([for statement in data.aws_iam_policy_document.deploy.statement : statement if startswith(coalesce(statement.sid, "-"), "Dns")]) == 3
+    error_message = "with a zone, the deploy role may read it, change the service's record and follow the change"
+  }
+}
+
+run "a_hosted_zone_needs_the_domain_name" {
+  command = plan
+  variables {
+    route53_zone_id = "Z0123456789ABCDEFGHIJ"
+  }
+  expect_failures = [var.domain_name]
+}
+
+run "alarm_key_rotates_and_admits_cloudwatch" {
+  command = plan
+
+  assert {
+    condition     = aws_kms_key.alarms.enable_key_rotation && aws_kms_alias.alarms.name == "alias/iris-gateway-alarms"
+    error_message = "the alarm topic's key rotates, under the alias the service root names"
+  }
+  assert {
+    condition     = contains([for statement in data.aws_iam_policy_document.alarms_key.statement : statement.sid], "CloudWatchPublishesAlarms")
+    error_message = "CloudWatch must be able to use the key to publish alarms"
   }
 }
 
