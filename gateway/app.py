@@ -22,7 +22,7 @@ from gateway.metrics import Metrics
 from gateway.periodic import every
 from gateway import access, metrics, v2
 from gateway.front import Front
-from gateway.routes import admin_routes, routes
+from gateway.routes import HEALTH_PATH, LIVE_PATH, admin_routes, routes
 from gateway.service import Service
 from gateway.logs import ACCESS_LOGGER
 from gateway.settings import Settings, from_env
@@ -105,7 +105,7 @@ def create_app(settings: Settings | None = None) -> Front:
         app, route_list, service.metrics, access_log, settings.max_body_bytes, settings.release,
         admin=starlette(admin_routes(service)),
         admin_port=settings.admin_port,
-        admission=Admission(settings.max_concurrent_requests),
+        admission=Admission(settings.max_concurrent_requests, exempt=frozenset({HEALTH_PATH, LIVE_PATH})),
         deadlines=deadlines,
     )
 

@@ -19,20 +19,21 @@ from typing import Final
 
 # How often the watchdog looks: a body times out between its deadline and this much later.
 WATCHDOG_SECONDS: Final = 0.25
-# Routes the load balancer and orchestrator probe: cheap, bodiless, never refused
-# for load, or an overloaded but healthy task would be replaced.
-ALWAYS_ADMITTED: Final = frozenset({"/health", "/live"})
 
 
 class Admission:
-    """Counts the public port's requests in progress; `admit` says whether one more may start."""
+    """Counts the public port's requests in progress; `admit` says whether one more may start.
 
-    def __init__(self, limit: int) -> None:
+    `exempt` paths are never refused: the probes a load balancer and an orchestrator
+    send, cheap and bodiless, or an overloaded but healthy task would be replaced."""
+
+    def __init__(self, limit: int, exempt: frozenset[str]) -> None:
         self.limit = limit
+        self.exempt = exempt
         self.in_progress = 0
 
     def admit(self, path: str) -> bool:
-        return self.in_progress < self.limit or path in ALWAYS_ADMITTED
+        return self.in_progress < self.limit or path in self.exempt
 
 
 class BodyDeadlines:

@@ -43,8 +43,11 @@ class Settings:
         default=1_048_576, metadata={"help": "largest request body accepted (413 beyond)", "min": 64}
     )
     max_batch_rows: int = field(default=10_000, metadata={"help": "most rows in one request", "min": 1})
+    # 256 bodies of at most max_body_bytes (1 MiB) is 256 MiB buffered at worst: a
+    # quarter of the default task's memory. Requests answered without waiting never
+    # count for long; those a slow client holds (a trickled body, an unread answer) do.
     max_concurrent_requests: int = field(
-        default=64,
+        default=256,
         metadata={"help": "requests in progress at once on the public port (503 beyond; /health and /live exempt)",
                   "min": 1},
     )

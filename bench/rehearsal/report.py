@@ -39,8 +39,11 @@ def markdown(report: dict[str, Any]) -> str:
                       f" requests it received: {never['requests_to_never_ready']}"))
     if "overload" in report:
         over = report["overload"]
+        slow = (f"; {over['slow_uploads']} slow uploads among them: answered {over['slow_statuses'] or 'never'}"
+                f" (the last after {over['slow_answered_after_s_max']} s), unanswered at the end"
+                f" {over['slow_unanswered']}" if "slow_uploads" in over else "")
         lines.append(_row(f"4. overload, {over['connections']} connections for {over['seconds']:g} s", over,
                           f"5xx: {over['responses_5xx']}; RSS growth (max over replicas) "
-                          f"{over['rss_growth_kib_max']} KiB"))
+                          f"{over['rss_growth_kib_max']} KiB{slow}"))
     lines += ["", "Raw figures: `bench/rehearsal.json`.", ""]
     return "\n".join(lines)

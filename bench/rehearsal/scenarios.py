@@ -3,7 +3,7 @@ import time
 from typing import Any
 
 from bench.rehearsal.stage import Stage, wait_for
-from bench.rehearsal.traffic import Traffic, summary
+from bench.rehearsal.traffic import SlowUploads, Traffic, summary
 
 OLD, NEW = "release-1", "release-2"
 REPLICAS = 3
@@ -85,16 +85,18 @@ def never_ready(stage: Stage) -> dict[str, Any]:
             "requests_to_never_ready": to_broken}
 
 
-def overload(stage: Stage, connections: int = 256, seconds: float = 30) -> dict[str, Any]:
-    """Far more concurrent clients than a task is sized for: slower, never a 5xx, flat memory."""
+def overload(stage: Stage, connections: int = 256, seconds: float = 30, slow: int = 300) -> dict[str, Any]:
+    """Far more concurrent clients than a task is sized for, and `slow` clients trickling
+    large bodies among them: the fast ones slower but never a 5xx, the slow ones cut
+    off (gateway.limits), memory flat."""
     live = [name for name, replica in stage.replicas.items() if not replica.exited()]
     before = {name: stage.replicas[name].rss_kib() for name in live}
-    with Traffic(stage.balancer.port, connections) as traffic:
+    with Traffic(stage.balancer.port, connections) as traffic, SlowUploads(stage.balancer.port, slow) as uploads:
         ended = time.monotonic() + seconds
         wait_for(lambda: time.monotonic() > ended, seconds + 1)  # the load's duration is the scenario
-    after = {name: stage.replicas[name].rss_kib() for name in live}
+        after = {name: stage.replicas[name].rss_kib() for name in live}  # while the slow clients still send
     figures = summary(traffic.outcomes())
     fives = sum(count for status, count in figures["statuses"].items() if status.startswith("5"))
-    return {**figures, "connections": connections, "seconds": seconds, "responses_5xx": fives,
+    return {**figures, **uploads.summary(), "connections": connections, "seconds": seconds, "responses_5xx": fives,
             "rss_kib_before": before, "rss_kib_after": after,
             "rss_growth_kib_max": max(after[name] - before[name] for name in live) if live else None}

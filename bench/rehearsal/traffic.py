@@ -1,6 +1,8 @@
 """Constant single-row /predict traffic through the balancer, every response accounted
-for: its status or socket error, and which replica and release answered."""
+for: its status or socket error, and which replica and release answered; and slow
+uploads, clients that announce a large body and trickle it."""
 import http.client
+import socket
 import statistics
 import threading
 import time
@@ -71,6 +73,64 @@ class Traffic:
 
     def outcomes(self) -> list[Outcome]:
         return sorted((o for results in self._results for o in list(results)), key=lambda o: o.at)
+
+
+class SlowUploads:
+    """`count` clients that each announce a 1 MiB body, send 64 KiB of it and then one
+    byte a second (always inside a balancer's idle timeout), until answered or stopped:
+    what they hold in a replica, and how long, is what the gateway lets a slow client keep."""
+
+    ANNOUNCED, SENT_AT_ONCE = 1_048_576, 65_536
+
+    def __init__(self, port: int, count: int) -> None:
+        self.port = port
+        self._stop = threading.Event()
+        self._answers: list[tuple[int | None, float]] = []
+        self._lock = threading.Lock()
+        self._threads = [threading.Thread(target=self._client, daemon=True) for _ in range(count)]
+
+    def _client(self) -> None:
+        started = time.monotonic()
+        status = None
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=5) as connection:
+                connection.sendall(b"POST /predict HTTP/1.1\r\nHost: rehearsal\r\nContent-Type: application/json\r\n"
+                                   b"Content-Length: %d\r\n\r\n" % self.ANNOUNCED + b" " * self.SENT_AT_ONCE)
+                connection.settimeout(1)  # paces the trickle: one byte a second
+                while not self._stop.is_set():
+                    try:
+                        head = connection.recv(64)
+                    except socket.timeout:
+                        connection.sendall(b" ")
+                        continue
+                    if head.startswith(b"HTTP/1."):
+                        status = int(head.split(b" ", 2)[1])
+                    break
+        except OSError:
+            pass
+        with self._lock:
+            self._answers.append((status, time.monotonic() - started))
+
+    def __enter__(self) -> "SlowUploads":
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=30)
+
+    def summary(self) -> dict[str, Any]:
+        with self._lock:
+            answers = list(self._answers)
+        answered = [seconds for status, seconds in answers if status is not None]
+        return {
+            "slow_uploads": len(self._threads),
+            "slow_statuses": dict(Counter(str(status) for status, _ in answers if status is not None)),
+            "slow_unanswered": sum(status is None for status, _ in answers),
+            "slow_answered_after_s_max": round(max(answered), 1) if answered else None,
+        }
 
 
 def summary(outcomes: list[Outcome]) -> dict[str, Any]:
