@@ -98,11 +98,12 @@ def admin_routes(service: Service) -> list[Route]:
 def routes(service: Service, extra: Iterable[Route] = ()) -> list[Route]:
     """The public port's routes; `extra` (the v2 routes) join them, and the OpenAPI
     document describes exactly the list."""
-    served: list[str] = []
-
-    # Built from the loaded model's card (its shapes are in it), once per model.
+    # Built from the loaded model's card (its shapes are in it), once per model, on
+    # first request: by then `public` below is the whole list.
     documents = PerModel(
-        lambda card: orjson.dumps(openapi.document(card, served, service.settings.max_batch_rows))
+        lambda card: orjson.dumps(
+            openapi.document(card, [route.path for route in public], service.settings.max_batch_rows)
+        )
     )
 
     async def openapi_json(request: Request) -> Response:
@@ -131,5 +132,4 @@ def routes(service: Service, extra: Iterable[Route] = ()) -> list[Route]:
             Route(docs.DOCS_PATH + "/{name}", docs_asset, methods=["GET"], name="docs_asset"),
         ]
     public += extra
-    served += [route.path for route in public]
     return public

@@ -8,7 +8,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 BODY = b'{"features": [5.1, 3.5, 1.4, 0.2]}'
 HEADERS = {"Content-Type": "application/json"}
@@ -29,15 +29,34 @@ class Outcome:
         return self.status is None or self.status >= 400
 
 
-class Traffic:
+class Clients:
+    """`count` client threads against the balancer's port, running from `with` until its end."""
+
+    def __init__(self, port: int, count: int) -> None:
+        self.port = port
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._client, args=(i,), daemon=True) for i in range(count)]
+
+    def _client(self, index: int) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=60)
+
+
+class Traffic(Clients):
     """`connections` clients, each on its own keep-alive connection, sending back to back."""
 
     def __init__(self, port: int, connections: int) -> None:
-        self.port = port
-        self.connections = connections
-        self._stop = threading.Event()
         self._results: list[list[Outcome]] = [[] for _ in range(connections)]
-        self._threads = [threading.Thread(target=self._client, args=(i,), daemon=True) for i in range(connections)]
+        super().__init__(port, connections)
 
     def _client(self, index: int) -> None:
         results = self._results[index]
@@ -58,16 +77,6 @@ class Traffic:
                 connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         connection.close()
 
-    def __enter__(self) -> "Traffic":
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout=60)
-
     def answered(self) -> int:
         return sum(len(results) for results in self._results)
 
@@ -75,7 +84,7 @@ class Traffic:
         return sorted((o for results in self._results for o in list(results)), key=lambda o: o.at)
 
 
-class SlowUploads:
+class SlowUploads(Clients):
     """`count` clients that each announce a 1 MiB body, send 64 KiB of it and then one
     byte a second (always inside a balancer's idle timeout), until answered or stopped:
     what they hold in a replica, and how long, is what the gateway lets a slow client keep."""
@@ -83,13 +92,11 @@ class SlowUploads:
     ANNOUNCED, SENT_AT_ONCE = 1_048_576, 65_536
 
     def __init__(self, port: int, count: int) -> None:
-        self.port = port
-        self._stop = threading.Event()
         self._answers: list[tuple[int | None, float]] = []
         self._lock = threading.Lock()
-        self._threads = [threading.Thread(target=self._client, daemon=True) for _ in range(count)]
+        super().__init__(port, count)
 
-    def _client(self) -> None:
+    def _client(self, index: int) -> None:
         started = time.monotonic()
         status = None
         try:
@@ -110,16 +117,6 @@ class SlowUploads:
             pass
         with self._lock:
             self._answers.append((status, time.monotonic() - started))
-
-    def __enter__(self) -> "SlowUploads":
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout=30)
 
     def summary(self) -> dict[str, Any]:
         with self._lock:

@@ -77,8 +77,6 @@ def emulator():
     for action, reply in (("list_tags_for_resource", '{"Tags": {}}'), ("tag_resource", "{}"), ("untag_resource", "{}")):
         patched[action] = getattr(ApplicationAutoScalingResponse, action, None)
         setattr(ApplicationAutoScalingResponse, action, lambda self, reply=reply: reply)
-    previous = os.environ.get("MOTO_IAM_LOAD_MANAGED_POLICIES")
-    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"  # the ECS execution policy is AWS-managed
     emulator = Emulator(free_port())
     emulator.start()
     yield emulator
@@ -88,10 +86,6 @@ def emulator():
             delattr(ApplicationAutoScalingResponse, action)
         else:
             setattr(ApplicationAutoScalingResponse, action, original)
-    if previous is None:
-        os.environ.pop("MOTO_IAM_LOAD_MANAGED_POLICIES", None)
-    else:
-        os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = previous
 
 
 @pytest.fixture(scope="session")

@@ -95,10 +95,6 @@ class Emulator:
         self._server.shutdown()
         self._thread.join()
 
-    def actions(self) -> set[str]:
-        with self._lock:
-            return set(self.calls)
-
     def client(self, service: str):
         """A client for the test's own look at what exists; its calls are not recorded."""
         return boto3.client(service, endpoint_url=self.url, region_name=REGION, aws_access_key_id="rehearsal",

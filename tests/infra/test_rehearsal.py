@@ -14,10 +14,9 @@ import pytest
 
 from gateway.routes import HEALTH_PATH
 from gateway.settings import Settings
-from tests.infra.emulator import REGION, aws_state, rehearsal_copy
+from tests.infra.emulator import REGION, REPO, aws_state, rehearsal_copy
 from tests.infra.iam import allows
 
-REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.timeout(900)
 
 
