@@ -2,10 +2,11 @@
 
 A logging call per request (a LogRecord, a formatter pass, a write) costs more on
 the serving core than running the model for one row (measured with bench/).
-Requests are therefore recorded as tuples and formatted together, at most
-FLUSH_SECONDS later, in one pass; each batch goes out as one record of the named
-logger `gateway.access`, one line per request, through whatever handler the
-logging configuration gives that logger.
+Each request's line is therefore formatted as the request ends (a request's
+worth of work, never a whole batch's at once) and kept; at most FLUSH_SECONDS
+later the lines go out together as one record of the named logger
+`gateway.access`, one line per request, through whatever handler the logging
+configuration gives that logger (gateway.logs writes it from a thread of its own).
 """
 import logging
 import time
@@ -15,8 +16,6 @@ import orjson
 
 FLUSH_SECONDS: Final = 0.5
 MAX_PENDING: Final = 1024
-
-Entry = tuple[float, str, str, int, float, bytes]
 
 
 def printable(text: str) -> str:
@@ -32,12 +31,12 @@ class AccessLog:
         self._logger = logger
         self._json_lines = json_lines
         self._max_pending = max_pending
-        self._pending: list[Entry] = []
+        self._pending: list[str] = []
         self._second = -1
         self._stamp = ""
 
     def record(self, method: str, path: str, status: int, seconds: float, request_id: bytes) -> None:
-        self._pending.append((time.time(), method, path, status, seconds, request_id))
+        self._pending.append(self._line(time.time(), method, path, status, seconds, request_id))
         if len(self._pending) >= self._max_pending:
             self.flush()
 
@@ -47,8 +46,7 @@ class AccessLog:
             self._second, self._stamp = second, time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(second))
         return f"{self._stamp}.{int(when % 1 * 1000):03d}"
 
-    def _line(self, entry: Entry) -> str:
-        when, method, path, status, seconds, request_id = entry
+    def _line(self, when: float, method: str, path: str, status: int, seconds: float, request_id: bytes) -> str:
         if self._json_lines:
             return orjson.dumps({
                 "time": self._timestamp(when), "level": "info", "logger": self._logger.name,
@@ -63,6 +61,6 @@ class AccessLog:
     def flush(self) -> None:
         if not self._pending:
             return
-        entries, self._pending = self._pending, []
+        lines, self._pending = self._pending, []
         if self._logger.isEnabledFor(logging.INFO):
-            self._logger.info("\n".join(map(self._line, entries)))
+            self._logger.info("\n".join(lines))

@@ -1,6 +1,23 @@
-"""Logging set-up: named loggers, plain text or one JSON object per line."""
+"""Logging set-up: named loggers, plain text or one JSON object per line, and one
+thread that does all the writing.
+
+A record is formatted where it is logged and written by a thread of its own: a
+write to a pipe whose reader is slow (a container's log driver) blocks until the
+reader catches up, and on the event loop every request arriving meanwhile would
+wait with it. One queue and one writer keep the records of every logger in the
+order they were logged, and no two threads write to the stream at once (which
+would interleave their lines). The queue holds at most MAX_QUEUED records (each
+access record is a batch of up to 1,024 lines): a reader stalled for longer than
+that holds the logging caller back, as a direct write would, rather than lines
+being dropped or the queue growing without bound. At exit the writer is stopped
+once it has written everything queued (atexit runs after uvicorn has finished).
+"""
+import atexit
 import logging
 import logging.config
+import logging.handlers
+import queue
+import sys
 from typing import Any, Final
 
 import orjson
@@ -8,6 +25,39 @@ import orjson
 from gateway.settings import Settings
 
 ACCESS_LOGGER: Final = "gateway.access"
+MAX_QUEUED: Final = 64
+
+_records: "queue.Queue[logging.LogRecord | None]" = queue.Queue(MAX_QUEUED)
+_writer: logging.handlers.QueueListener | None = None
+
+
+class _BlockingQueueHandler(logging.handlers.QueueHandler):
+    """The standard QueueHandler, waiting for room in the bounded queue instead of
+    failing (its put_nowait would report an error for each record that found it full)."""
+
+    def enqueue(self, record: logging.LogRecord) -> None:
+        self.queue.put(record)
+
+
+def queued() -> logging.Handler:
+    """A handler (dictConfig's "()" factory) that formats in the logging thread and
+    hands the finished line to the process's one writer thread, started on first use."""
+    global _writer
+    if _writer is None:
+        stream = logging.StreamHandler(sys.stderr)
+        stream.setFormatter(logging.Formatter("%(message)s"))  # formatted already, by the QueueHandler
+        _writer = logging.handlers.QueueListener(_records, stream)
+        _writer.start()
+        atexit.register(stop_writer)
+    return _BlockingQueueHandler(_records)
+
+
+def stop_writer() -> None:
+    """Write what is queued, then stop the writer thread."""
+    global _writer
+    if _writer is not None:
+        _writer.stop()
+        _writer = None
 
 
 class JsonFormatter(logging.Formatter):
@@ -37,9 +87,9 @@ def logging_config(settings: Settings) -> dict[str, Any]:
         "disable_existing_loggers": False,
         "formatters": {"default": formatter, "bare": {"format": "%(message)s"}},
         "handlers": {
-            "stderr": {"class": "logging.StreamHandler", "formatter": "default", "stream": "ext://sys.stderr"},
+            "stderr": {"()": queued, "formatter": "default"},
             # Access lines arrive formatted, in batches (gateway.access).
-            "access": {"class": "logging.StreamHandler", "formatter": "bare", "stream": "ext://sys.stderr"},
+            "access": {"()": queued, "formatter": "bare"},
         },
         "loggers": {
             "gateway": {"handlers": ["stderr"], "level": level, "propagate": False},

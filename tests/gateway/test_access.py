@@ -1,11 +1,20 @@
-"""The access log: one request is exactly one line, whatever the client puts in it."""
+"""The access log: one request is exactly one line, whatever the client puts in it;
+every line is written, in order, and the writing never holds up serving."""
+import json
 import logging
+import os
+import signal
 import socket
+import threading
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 import pytest
 
 from gateway.access import AccessLog, printable
+from tests.conftest import running_gateway
+from tests.gateway.conftest import ONE_ROW
 from tests.waiting import wait_until
 
 HOSTILE_PATHS = {
@@ -61,3 +70,78 @@ def test_a_real_server_writes_each_hostile_request_on_one_line(start_gateway):
     # Every access line is a real one: a timestamp first, never injected text.
     access = [line for line in gateway.output().splitlines() if "gateway.access" in line]
     assert all(line[:4].isdigit() and " INFO gateway.access " in line for line in access), access
+
+
+def access_ids(output: str) -> list[str]:
+    """The request ids of the access lines (JSON lines), in the order written; a
+    line that is not whole JSON fails here."""
+    lines = [line for line in output.splitlines() if "\"gateway.access\"" in line]
+    entries = [json.loads(line) for line in lines]
+    return [entry["request_id"] for entry in entries]
+
+
+def test_every_line_is_written_in_order_after_a_sigterm_under_load(start_gateway):
+    gateway = start_gateway(log_format="json", access_log="true", drain_seconds="1", shutdown_seconds="20")
+    clients = 4
+    answered: list[list[str]] = [[] for _ in range(clients)]
+    stop = threading.Event()
+
+    def client_loop(client: int) -> None:
+        with httpx.Client(base_url=gateway.url, timeout=30) as session:
+            for number in range(1_000_000):
+                if stop.is_set():
+                    return
+                request_id = f"c{client}-{number}"
+                try:
+                    response = session.post("/predict", json=ONE_ROW, headers={"x-request-id": request_id})
+                except httpx.TransportError:
+                    return  # listening stopped after the drain
+                assert response.status_code == 200
+                answered[client].append(request_id)
+
+    with ThreadPoolExecutor(clients) as pool:
+        running = [pool.submit(client_loop, client) for client in range(clients)]
+        wait_until(lambda: sum(map(len, answered)) >= 2000, 120, "2,000 requests served before SIGTERM")
+        gateway.process.send_signal(signal.SIGTERM)
+        assert gateway.process.wait(timeout=60) == 0
+        stop.set()
+        for future in running:
+            future.result()
+    written = access_ids(gateway.output())
+    assert len(written) == len(set(written)), "a request logged twice"
+    for client in range(clients):
+        mine = [request_id for request_id in written if request_id.startswith(f"c{client}-")]
+        # A request whose answer was lost in the shutdown may have a line too, so the
+        # answered ones are a prefix of what was written, in the order they were sent.
+        assert mine[:len(answered[client])] == answered[client]
+        assert len(mine) <= len(answered[client]) + 1
+
+
+def test_a_stalled_log_reader_does_not_hold_up_serving(repo_root, tmp_path):
+    """The gateway's output is a pipe nobody reads (a log driver that fell behind):
+    once its 64 KiB buffer is full, a write blocks until the reader catches up."""
+    fifo = tmp_path / "gateway.log"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # open, but not read until the end
+    output = bytearray()
+
+    def drain() -> None:
+        os.set_blocking(reader, True)
+        while chunk := os.read(reader, 1 << 16):
+            output.extend(chunk)
+
+    draining = threading.Thread(target=drain)
+    try:
+        with running_gateway(repo_root, fifo, log_format="json", access_log="true") as gateway:
+            sent = [f"stalled-{number}" for number in range(2000)]  # ~250 KB of access lines
+            with httpx.Client(base_url=gateway.url, timeout=30) as session:
+                for request_id in sent:
+                    response = session.post("/predict", json=ONE_ROW, headers={"x-request-id": request_id})
+                    assert response.status_code == 200
+            draining.start()
+            assert gateway.stop() == 0
+        draining.join(timeout=60)
+        assert not draining.is_alive()
+        assert [i for i in access_ids(output.decode()) if i.startswith("stalled-")] == sent
+    finally:
+        os.close(reader)
