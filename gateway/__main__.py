@@ -5,9 +5,10 @@ import shutil
 import signal
 import socket
 import sys
-from typing import Final
+from typing import Callable, Final, Mapping
 
 import uvicorn
+from starlette.types import ASGIApp
 from uvicorn.supervisors import Multiprocess
 
 from gateway import logs
@@ -22,12 +23,14 @@ FACTORY: Final = "gateway.app:create_app_from_environment"
 logger = logging.getLogger("gateway")
 
 
-def uvicorn_config(settings: Settings) -> uvicorn.Config:
+AppFactory = Callable[[Settings], ASGIApp]
+
+
+def uvicorn_config(settings: Settings, app_factory: AppFactory = create_app) -> uvicorn.Config:
     # Several workers need an import string (each worker builds its own app);
     # one worker gets the app object itself.
-    app = FACTORY if settings.workers > 1 else create_app(settings)
     return uvicorn.Config(
-        app,
+        FACTORY if settings.workers > 1 else app_factory(settings),
         factory=settings.workers > 1,
         host=settings.host,
         port=settings.port,
@@ -70,15 +73,21 @@ def main(argv: list[str] | None = None) -> int:
     if {"-h", "--help"} & set(sys.argv[1:] if argv is None else argv):
         print(f"python -m gateway: serve the ONNX model; configured by environment variables only\n\n{describe()}")
         return EXIT_OK
+    return run(os.environ)
+
+
+def run(environ: Mapping[str, str], app_factory: AppFactory = create_app) -> int:
+    """Serve the app `app_factory` builds from the settings `environ` gives (one
+    worker; several always build the gateway's own app from FACTORY)."""
     try:
-        settings = from_env(os.environ)
+        settings = from_env(environ)
     except SettingsError as error:
         print(f"gateway: {error}", file=sys.stderr)
         return EXIT_BAD_SETTINGS
     logs.configure(settings)
     if settings.workers > 1:
         prepare_multiprocess_metrics(settings)
-    config = uvicorn_config(settings)
+    config = uvicorn_config(settings, app_factory)
     # uvicorn re-raises the SIGTERM it handled once it has shut down, which would
     # turn a clean, drained shutdown into death by signal (exit 143). Ignoring it
     # here, where uvicorn restores handlers to, keeps the exit code 0. Spawned

@@ -17,7 +17,7 @@ from gateway.access import AccessLog
 from gateway.errors import GatewayError
 from gateway.responses import error_body, error_response
 from gateway.lifecycle import install_drain_on_sigterm
-from gateway.limits import WATCHDOG_SECONDS, Admission, BodyDeadlines
+from gateway.limits import WATCHDOG_SECONDS, Admission
 from gateway.metrics import Metrics
 from gateway.periodic import every
 from gateway import access, metrics, v2
@@ -61,11 +61,12 @@ def starlette(route_list: list[Route], lifespan: Lifespan[Starlette] | None = No
     return app
 
 
-def create_app(settings: Settings | None = None) -> Front:
-    """Build the app; nothing is loaded until the lifespan starts."""
+def create_app(settings: Settings | None = None, shortcut: bool = True) -> Front:
+    """Build the app; nothing is loaded until the lifespan starts. `shortcut=False`
+    routes the prediction POSTs through Starlette too (the benchmark's comparison)."""
     settings = settings or Settings()
-    deadlines = BodyDeadlines(settings.body_timeout_seconds)
     service = Service(settings, Metrics())
+    deadlines = service.deadlines
     if settings.workers > 1 and not service.metrics.multiprocess_mode:
         logger.warning(
             "GATEWAY_WORKERS=%d but this process was not started by `python -m gateway`:"
@@ -102,11 +103,11 @@ def create_app(settings: Settings | None = None) -> Front:
     app = starlette(route_list, lifespan)
     app.state.service = service
     return Front(
-        app, route_list, service.metrics, access_log, settings.max_body_bytes, settings.release,
+        app, route_list, service.metrics, access_log, settings.release,
         admin=starlette(admin_routes(service)),
         admin_port=settings.admin_port,
         admission=Admission(settings.max_concurrent_requests, exempt=frozenset({HEALTH_PATH, LIVE_PATH})),
-        deadlines=deadlines,
+        shortcut=shortcut,
     )
 
 

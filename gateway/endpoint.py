@@ -1,28 +1,97 @@
-"""The contract of an endpoint the front door answers directly, and what such
-endpoints share. It sits below both the front door and the routes, so imports
-point inwards only (routes -> endpoint <- front)."""
-from typing import Callable, Generic, Iterable, TypeVar
+"""The prediction endpoints' shared ASGI half, and what such endpoints share.
+
+A HotEndpoint is a real ASGI endpoint, routed by Starlette like any other: it
+reads the body within the size limit and the deadline, hands it to `handle`, and
+answers 200 with what `handle` returns or, for any error, the error's status and
+`{"error": "..."}` (gateway.responses). It speaks ASGI directly because
+Starlette's Request and Response objects cost more per call than the model
+itself. It sits below both the front door and the routes, so imports point
+inwards only (routes -> endpoint <- front).
+"""
+import asyncio
+import logging
+from typing import Callable, Final, Generic, Iterable, TypeVar
 
 from starlette.types import Receive, Scope, Send
 
+from gateway.asgi import JSON, discard_body, read_body
 from gateway.card_reader import ModelCard
+from gateway.errors import BodyTimeout, GatewayError, ModelFault, PayloadTooLarge
+from gateway.responses import error_response
+from gateway.service import Service
+from gateway.access import printable
 
 Headers = list[tuple[bytes, bytes]]
 K = TypeVar("K")
 V = TypeVar("V")
 
+# After a 413, what the client still sends is read and dropped up to these bounds,
+# so that it reads the answer instead of a connection reset (asgi.discard_body).
+LINGER_BYTES: Final = 64 * 1024 * 1024
+LINGER_SECONDS: Final = 10.0
+CLOSE: Final = (b"connection", b"close")
+
+error_logger = logging.getLogger("gateway.errors")
+
+
+def log_fault(scope: Scope) -> None:
+    """A real server fault: the traceback goes to the log, never to the client."""
+    request_id = scope.get("request_id", b"-").decode()
+    error_logger.exception(
+        "unhandled error in %s %s id=%s", printable(scope["method"]), printable(scope["path"]), request_id
+    )
+
 
 class HotEndpoint:
-    """A POST endpoint the front door answers directly: body in, 200 reply out, or a GatewayError."""
+    """A POST endpoint: body in, 200 reply out, or a GatewayError."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
 
     def handle(self, scope: Scope, body: bytes) -> tuple[bytes, bytes, Iterable[tuple[bytes, bytes]]]:
         """Return (content type, body, extra headers) of a 200 reply."""
         raise NotImplementedError
 
+    async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
+        """The body within the size limit and the deadline (see gateway.limits)."""
+        task = asyncio.current_task()
+        assert task is not None
+        deadlines = self.service.deadlines
+        deadlines.start(task, scope["gateway.started"])
+        try:
+            return await read_body(scope, receive, self.service.settings.max_body_bytes)
+        except asyncio.CancelledError:
+            if not deadlines.timed_out(task):
+                raise
+            raise BodyTimeout(f"the request body did not arrive within {deadlines.seconds:g} s") from None
+        finally:
+            deadlines.stop(task)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # Only reached if a route is not short-cut (it always is for POST); kept so
-        # the object is a valid ASGI endpoint in Starlette's route list.
-        raise NotImplementedError
+        linger = False
+        try:
+            body = await self._read_body(scope, receive)
+            content_type, payload, extra = self.handle(scope, body)
+            status = 200
+        except Exception as error:
+            if not isinstance(error, GatewayError) or isinstance(error, ModelFault):
+                log_fault(scope)
+            (status, payload), content_type, extra = error_response(error), JSON, ()
+            if isinstance(error, PayloadTooLarge) and error.unread_body:
+                linger, extra = True, (CLOSE,)
+            elif isinstance(error, BodyTimeout):
+                extra = (CLOSE,)  # what is left of the body may still come: not a request
+        headers = [(b"content-type", content_type), (b"content-length", b"%d" % len(payload)), *extra]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        if not linger:
+            await send({"type": "http.response.body", "body": payload})
+            return
+        # The answer goes out whole at once (a client reading while it sends stops
+        # there); the response is completed, and the connection closed, only once
+        # the rest of the body has been drained.
+        await send({"type": "http.response.body", "body": payload, "more_body": True})
+        await discard_body(scope, receive, LINGER_BYTES, LINGER_SECONDS)
+        await send({"type": "http.response.body", "body": b""})
 
 
 class PerModel(Generic[K, V]):

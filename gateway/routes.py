@@ -43,7 +43,7 @@ class PredictEndpoint(HotEndpoint):
     """POST /predict: the original service's contract, plus batches."""
 
     def __init__(self, service: Service) -> None:
-        self.service = service
+        super().__init__(service)
         self.headers = PerModel(model_headers)
 
     def handle(self, scope: Scope, body: bytes) -> tuple[bytes, bytes, Iterable[tuple[bytes, bytes]]]:

@@ -1,10 +1,11 @@
-"""What the routes share: settings, lifecycle, metrics and, once loaded, the model."""
+"""What the routes share: settings, lifecycle, metrics, body deadlines and, once loaded, the model."""
 import gc
 from dataclasses import dataclass, field
 
 from gateway.errors import NotReady
 from gateway.inference import Model
 from gateway.lifecycle import Lifecycle
+from gateway.limits import BodyDeadlines
 from gateway.metrics import Metrics
 from gateway.settings import Settings
 
@@ -14,7 +15,11 @@ class Service:
     settings: Settings
     metrics: Metrics
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
+    deadlines: BodyDeadlines = field(init=False)
     _model: Model | None = None
+
+    def __post_init__(self) -> None:
+        self.deadlines = BodyDeadlines(self.settings.body_timeout_seconds)
 
     @property
     def model(self) -> Model:

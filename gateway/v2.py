@@ -69,7 +69,7 @@ class InferEndpoint(HotEndpoint):
     """POST /v2/models/{name}[/versions/{version}]/infer"""
 
     def __init__(self, service: Service) -> None:
-        self.service = service
+        super().__init__(service)
         # Read from the card once per loaded model, not per request.
         self.tensors = PerModel(tensors)
         self.headers = PerModel(model_headers)

@@ -119,3 +119,24 @@ def test_middleware_that_would_skip_the_hot_routes_is_refused_at_start(settings)
     with pytest.raises(RuntimeError, match=r"CORSMiddleware.*would not run.*/predict"):
         with TestClient(app):
             pass
+
+
+def test_without_the_shortcut_starlette_routes_predictions_and_middleware_runs(settings):
+    from starlette.middleware.cors import CORSMiddleware
+    from starlette.testclient import TestClient
+
+    from gateway.app import create_app
+
+    app = create_app(settings, shortcut=False)
+    app.app.add_middleware(CORSMiddleware, allow_origins=["https://example.org"])
+    with TestClient(app, raise_server_exceptions=False) as client:
+        origin = {"origin": "https://example.org", "x-request-id": "routed-1"}
+        answer = client.post("/predict", json={"features": [5.1, 3.5, 1.4, 0.2]}, headers=origin)
+        refused = client.post("/predict", json={"features": [1]}, headers=origin)
+        wrong_method = client.get("/predict")
+    assert answer.status_code == 200 and answer.json()["prediction"] == 0
+    assert answer.headers["access-control-allow-origin"] == "https://example.org"
+    assert answer.headers["x-request-id"] == "routed-1" and answer.headers["x-model-name"] == "iris"
+    assert refused.status_code == 400 and "4 numbers" in refused.json()["error"]
+    assert refused.headers["access-control-allow-origin"] == "https://example.org"
+    assert wrong_method.status_code == 405
