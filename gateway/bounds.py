@@ -15,11 +15,17 @@ class Box:
         self._row_as_integer = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}.get(n_features)
         self._low_rows = self._high_rows = np.empty((0, n_features), dtype=np.float32)
 
+    def contains(self, other: "Box") -> bool:
+        """Whether every point of `other` is in this box."""
+        return bool((self.low <= other.low).all() and (other.high <= self.high).all())
+
     def outside(self, rows: np.ndarray) -> int:
         """How many rows have any feature outside the box."""
         if len(rows) == 1:  # plain Python is cheaper than five numpy calls for one row
-            row = rows[0].tolist()
-            return int(any(not low <= value <= high for value, low, high in zip(row, self._low, self._high)))
+            for value, low, high in zip(rows[0].tolist(), self._low, self._high):
+                if not low <= value <= high:
+                    return 1
+            return 0
         if len(rows) > len(self._low_rows):
             # The bounds as full matrices: comparing same-shape arrays is 4x faster
             # than broadcasting a 4-vector over 1,000 rows. Grown once, reused.

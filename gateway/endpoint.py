@@ -68,6 +68,11 @@ class HotEndpoint:
             deadlines.stop(task)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.answer(scope, receive, send, ())
+
+    async def answer(self, scope: Scope, receive: Receive, send: Send, shared: Iterable[tuple[bytes, bytes]]) -> int:
+        """Answer the request with `shared` headers added; return the status sent.
+        (The front door's shortcut calls this directly: no wrapper around `send`.)"""
         linger = False
         try:
             body = await self._read_body(scope, receive)
@@ -81,17 +86,18 @@ class HotEndpoint:
                 linger, extra = True, (CLOSE,)
             elif isinstance(error, BodyTimeout):
                 extra = (CLOSE,)  # what is left of the body may still come: not a request
-        headers = [(b"content-type", content_type), (b"content-length", b"%d" % len(payload)), *extra]
+        headers = [(b"content-type", content_type), (b"content-length", b"%d" % len(payload)), *extra, *shared]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         if not linger:
             await send({"type": "http.response.body", "body": payload})
-            return
+            return status
         # The answer goes out whole at once (a client reading while it sends stops
         # there); the response is completed, and the connection closed, only once
         # the rest of the body has been drained.
         await send({"type": "http.response.body", "body": payload, "more_body": True})
         await discard_body(scope, receive, LINGER_BYTES, LINGER_SECONDS)
         await send({"type": "http.response.body", "body": b""})
+        return status
 
 
 class PerModel(Generic[K, V]):

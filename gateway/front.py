@@ -123,7 +123,8 @@ class Front:
                 route = self._hot_route(scope) if scope["method"] == "POST" else None
                 if route is not None:
                     scope["route"] = route
-                    status = await self._delegate(route.endpoint, scope, receive, send, request_id)
+                    shared = ((REQUEST_ID_HEADER, request_id), self.release)
+                    status = await route.endpoint.answer(scope, receive, send, shared)
                 else:
                     status = await self._delegate(self.app, scope, receive, send, request_id)
             finally:

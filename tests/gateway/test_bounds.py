@@ -26,3 +26,10 @@ def test_five_features_take_the_general_path():
     five = Box(np.zeros(5), np.ones(5))
     rows = np.array([[0.5] * 5, [0.5, 0.5, 0.5, 0.5, 2.0]], dtype=np.float32)
     assert five.outside(rows) == 1
+
+
+def test_contains_is_true_only_for_a_box_inside(box):
+    assert box.contains(Box(np.array([0.0, 0.5, 1.0, 0.0]), np.array([1.0, 2.0, 2.0, 4.0])))
+    assert box.contains(box)
+    assert not box.contains(Box(np.array([0.0, 0.0, 0.0, -0.1]), np.array([1.0, 2.0, 3.0, 4.0])))
+    assert not box.contains(Box(np.array([0.0, 0.0, 0.0, 0.0]), np.array([1.0, 2.1, 3.0, 4.0])))

@@ -1,4 +1,5 @@
 import json
+from dataclasses import replace
 import shutil
 
 import numpy as np
@@ -45,6 +46,15 @@ def test_outside_counts_the_training_range_and_the_proven_region_apart(model):
     assert model.outside(drifted) == (1, 0)
     assert model.outside(unproven) == (1, 1)
     assert model.outside(np.concatenate([middle, drifted, unproven, middle])) == (2, 1)
+
+
+def test_a_parity_region_narrower_than_the_training_range_is_counted_row_by_row(model):
+    card = model.card
+    narrow = replace(card, parity_min=card.feature_min + 0.5, parity_max=card.feature_max - 0.5)
+    narrowed = Model(model._session, narrow)
+    inside_training_only = card.feature_min.reshape(1, -1).astype(np.float32)  # the training box's corner
+    assert narrowed.outside(inside_training_only) == (0, 1)
+    assert model.outside(inside_training_only) == (0, 0)
 
 
 def test_a_model_that_does_not_match_its_card_is_refused(settings, tmp_path):
