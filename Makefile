@@ -27,7 +27,7 @@ LOCK_FLAGS := --generate-hashes --universal --python-version 3.11 --no-header --
 
 .PHONY: help test lint pytest model gates inspect serve lock graphviz sizes clean workflow-lint tf-fmt images \
 	image-check push smoke aws-env bootstrap ecr-apply ecr-url deploy deployed-image service-url destroy-service \
-	wrk bench soak running-image image-exists repository-url scan-gate haproxy rehearsal \
+	wrk bench bench-instructions valgrind soak running-image image-exists repository-url scan-gate haproxy rehearsal \
 	chromium netron screenshots pytest-gateway FORCE
 
 help: ## list the targets
@@ -42,10 +42,11 @@ $(VENVS)/.python: FORCE
 
 FORCE:
 
-$(VENVS)/baseline/.installed: bench/baselines/baseline.lock $(VENVS)/.python
-	rm -rf $(VENVS)/baseline
-	$(PYTHON) -m venv $(VENVS)/baseline
-	$(VENVS)/baseline/bin/python -m pip install --quiet --require-hashes --no-deps -r $<
+# The benchmark's comparisons, one venv per lock in bench/baselines/.
+$(VENVS)/baseline/.installed $(VENVS)/fastapi/.installed: $(VENVS)/%/.installed: bench/baselines/%.lock $(VENVS)/.python
+	rm -rf $(VENVS)/$*
+	$(PYTHON) -m venv $(VENVS)/$*
+	$(VENVS)/$*/bin/python -m pip install --quiet --require-hashes --no-deps -r $<
 	touch $@
 
 # A venv per lock file; rebuilt from scratch when its lock changes, so it holds
@@ -123,6 +124,7 @@ lock: $(VENVS)/tools/.installed ## regenerate the hash-pinned lock files from py
 	$(call compile_lock,dev.lock,dev,-c serve.lock -c train.lock)
 	$(call compile_lock,checkov.lock,checkov,)
 	$(call compile_lock,bench/baselines/baseline.lock,baseline,-c train.lock)
+	$(call compile_lock,bench/baselines/fastapi.lock,fastapi,-c serve.lock)
 
 sizes: $(VENVS)/serve/.installed $(VENVS)/train/.installed $(VENVS)/baseline/.installed ## installed size of each dependency set
 	$(PYTHON) -m bench.sizes $(VENVS)/serve $(VENVS)/train $(VENVS)/baseline
@@ -244,10 +246,18 @@ destroy-service: tf-init-service ## tear down the service root (ECR and the stat
 wrk:
 	$(call apt_ensure,wrk,wrk,the load generator)
 
-BENCH_VENVS := $(VENVS)/serve/.installed $(VENVS)/train/.installed $(VENVS)/baseline/.installed $(VENVS)/dev/.installed
+BENCH_VENVS := $(VENVS)/serve/.installed $(VENVS)/train/.installed $(VENVS)/baseline/.installed \
+	$(VENVS)/fastapi/.installed $(VENVS)/dev/.installed
 
-bench: $(BENCH_VENVS) wrk ## gateway vs the original design vs a bare ASGI bound; writes bench/results.{md,json,png}
+bench: $(BENCH_VENVS) wrk ## gateway vs the original, FastAPI, plain Starlette and a bare ASGI bound; writes bench/results.{md,json,png}
 	$(VENVS)/dev/bin/python -m bench.run
+
+valgrind:
+	$(call apt_ensure,valgrind,valgrind,instruction counts of the hot path)
+
+bench-instructions: $(VENVS)/serve/.installed valgrind ## instructions per single-row request, in-process under callgrind (a figure noisy neighbours do not move); writes bench/instructions.txt
+	{ $(VENVS)/serve/bin/python -m bench.inprocess --instructions; \
+	  $(VENVS)/serve/bin/python -m bench.inprocess --instructions --routed; } | tee bench/instructions.txt
 
 haproxy:
 	$(call apt_ensure,haproxy,haproxy,the load balancer of the rehearsal)

@@ -27,22 +27,37 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def uvicorn_command(python: Path, app: str, port: int) -> list[str]:
+    """A one-worker uvicorn as the gateway runs it: uvloop, httptools, no access log."""
+    return [str(python), "-m", "uvicorn", app, "--port", str(port), "--loop", "uvloop", "--http", "httptools",
+            "--no-access-log", "--log-level", "warning", "--no-proxy-headers"]
+
+
 def specs(port: int, baseline_model: Path) -> list[ServerSpec]:
     serve, baseline = VENVS / "serve" / "bin" / "python", VENVS / "baseline" / "bin" / "python"
     flask_env = {"BASELINE_MODEL": str(baseline_model), "BASELINE_PORT": str(port)}
+    gateway_env = {"GATEWAY_PORT": str(port), "GATEWAY_ADMIN_PORT": str(free_port()),
+                   "GATEWAY_MAX_BODY_BYTES": str(4 << 20), "ORT_DISABLE_TELEMETRY": "1"}
+    onnx_env = {"BENCH_MODEL": str(REPO / "models" / "iris.onnx"), "ORT_DISABLE_TELEMETRY": "1"}
     return [
         ServerSpec("gateway", "gateway (onnxruntime + Starlette/uvicorn, 1 worker)", [str(serve), "-m", "gateway"],
-                   {"GATEWAY_PORT": str(port), "GATEWAY_ADMIN_PORT": str(free_port()),
-                    "GATEWAY_MAX_BODY_BYTES": str(4 << 20), "ORT_DISABLE_TELEMETRY": "1"}),
+                   gateway_env),
+        ServerSpec("gateway-no-log", "the gateway with its access log off (GATEWAY_ACCESS_LOG=false)",
+                   [str(serve), "-m", "gateway"], {**gateway_env, "GATEWAY_ACCESS_LOG": "false"}),
+        ServerSpec("gateway-routed", "the gateway with /predict routed by Starlette (no front-door shortcut)",
+                   [str(serve), "-m", "bench.baselines.gateway_routed"], gateway_env),
+        ServerSpec("starlette", "a plain Starlette + onnxruntime handler (30 lines)",
+                   uvicorn_command(serve, "bench.baselines.starlette_app:app", port), onnx_env),
+        ServerSpec("fastapi", "FastAPI + pydantic + onnxruntime, what most users write",
+                   uvicorn_command(VENVS / "fastapi" / "bin" / "python", "bench.baselines.fastapi_app:app", port),
+                   onnx_env),
         ServerSpec("flask", "original: Flask dev server + joblib scikit-learn",
                    [str(baseline), str(REPO / "bench" / "baselines" / "flask_app.py")], flask_env),
         ServerSpec("gunicorn", "original under gunicorn (1 sync worker)",
                    [str(VENVS / "baseline" / "bin" / "gunicorn"), "--workers", "1", "--bind", f"127.0.0.1:{port}",
                     "--log-level", "warning", "bench.baselines.flask_app:app"], flask_env),
         ServerSpec("bare-asgi", "upper bound: bare ASGI constant reply on uvicorn",
-                   [str(serve), "-m", "uvicorn", "bench.baselines.bare_asgi:app", "--port", str(port),
-                    "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning",
-                    "--no-proxy-headers"], {}, health="/"),
+                   uvicorn_command(serve, "bench.baselines.bare_asgi:app", port), {}, health="/"),
     ]
 
 

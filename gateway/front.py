@@ -5,7 +5,17 @@ the metrics, writes one access-log line, and adds X-Request-Id and X-Release to
 the answer. A request that arrived on the admin port goes to the admin app; on
 the public port, requests beyond the in-progress limit are refused with 503
 (gateway.limits), and the rest go to Starlette, or, for the prediction routes'
-POSTs, straight to their endpoint (SHORTCUT_REASON says why).
+POSTs, straight to their endpoint.
+
+Why the shortcut: the prediction endpoints are real Starlette routes
+(gateway.endpoint), and `create_app(shortcut=False)` serves them through
+Starlette's router and middleware stack. Going past them pays: in the committed
+`make bench` run (bench/results.md, "the front door's shortcut") the gateway
+answers 1.18x the requests/s of the routed one, one row at 32 connections, and
+in-process it spends 155,305 instructions per request against 212,115 routed
+(bench/instructions.txt, `make bench-instructions`). The price: Starlette
+middleware would run for every route but these, so none may be added while the
+shortcut is on (a concern every route shares belongs here).
 """
 import itertools
 import os

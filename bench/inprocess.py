@@ -1,0 +1,138 @@
+"""The gateway's own cost per request, with no sockets and no server: requests are
+passed to the ASGI app in-process, the way uvicorn passes them.
+
+    .venvs/serve/bin/python -m bench.inprocess                   wall-clock per request
+    make bench-instructions                                      instructions per request
+
+Wall-clock figures swing with a shared machine's neighbours; instruction counts
+under valgrind's callgrind do not, so a change on the hot path is measured with
+them: the whole program runs twice under callgrind, with N and 3N requests, and
+the difference of the two totals is the cost of 2N requests (start-up cancels out).
+"""
+import argparse
+import asyncio
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from gateway import logs
+from gateway.app import create_app
+from gateway.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+# What would make two runs differ: the hash seed, and OpenBLAS's idle worker threads
+# (numpy starts one per core; under callgrind their polling is counted as work).
+FIXED = {"PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1"}
+BODY = b'{"features": [5.1, 3.5, 1.4, 0.2]}'
+
+
+def predict_scope(port: int) -> dict[str, Any]:
+    return {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+        "path": "/predict", "raw_path": b"/predict", "query_string": b"", "root_path": "",
+        "headers": [(b"host", b"127.0.0.1"), (b"content-type", b"application/json"),
+                    (b"content-length", b"%d" % len(BODY))],
+        "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", port), "state": {},
+    }
+
+
+async def serve(app, requests: int, port: int) -> float:
+    """Seconds for `requests` single-row predictions; each answer is checked."""
+    statuses = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": BODY, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+
+    started = time.perf_counter()
+    for _ in range(requests):
+        await app(predict_scope(port), receive, send)
+    elapsed = time.perf_counter() - started
+    if set(statuses) != {200}:
+        raise SystemExit(f"the gateway answered {sorted(set(statuses))}, not only 200")
+    return elapsed
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    settings = Settings(
+        model_path=REPO / "models" / "iris.onnx", card_path=REPO / "models" / "iris.json",
+        access_log=args.access_log,
+    )
+    logs.configure(settings)  # as the server does; run with stderr sent elsewhere
+    app = create_app(settings, shortcut=False) if args.routed else create_app(settings)
+    startup: asyncio.Queue = asyncio.Queue()
+    await startup.put({"type": "lifespan.startup"})
+    done: asyncio.Queue = asyncio.Queue()
+
+    async def lifespan_receive() -> dict[str, Any]:
+        return await startup.get()
+
+    lifespan = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}},
+                                       lifespan_receive, done.put))
+    message = await done.get()
+    if message["type"] != "lifespan.startup.complete":
+        raise SystemExit(f"start-up failed: {message}")
+    await serve(app, 200, settings.port)  # warm-up
+    best = min([await serve(app, args.requests, settings.port) for _ in range(args.repeats)])
+    print(f"{best / args.requests * 1e6:.1f} us per request (best of {args.repeats} x {args.requests},"
+          f" {describe(args)})")
+    await startup.put({"type": "lifespan.shutdown"})
+    await lifespan
+
+
+def variant(args: argparse.Namespace) -> list[str]:
+    """The options that choose what is measured, as a command line gives them."""
+    return [*([] if args.access_log else ["--no-access-log"]), *(["--routed"] if args.routed else [])]
+
+
+def describe(args: argparse.Namespace) -> str:
+    return f"access log {'on' if args.access_log else 'off'}, {'routed' if args.routed else 'shortcut'}"
+
+
+def callgrind_total(requests: int, options: list[str]) -> int:
+    """Instructions of one whole run of this program under callgrind."""
+    with tempfile.TemporaryDirectory() as work:
+        out = Path(work) / "callgrind.out"
+        command = [
+            "valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, "-m", "bench.inprocess",
+            "--requests", str(requests), "--repeats", "1", *options,
+        ]
+        subprocess.run(command, cwd=REPO, check=True, capture_output=True, env={**os.environ, **FIXED})
+        totals = re.search(r"^(?:summary|totals): (\d+)", out.read_text(), flags=re.M)
+        assert totals is not None, f"no totals in {out}"
+        return int(totals.group(1))
+
+
+def instructions_per_request(requests: int, options: list[str]) -> float:
+    return (callgrind_total(3 * requests, options) - callgrind_total(requests, options)) / (2 * requests)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=20_000)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--instructions", action="store_true", help="instructions per request, under callgrind")
+    parser.add_argument("--no-access-log", dest="access_log", action="store_false")
+    parser.add_argument("--routed", action="store_true", help="/predict through Starlette's router, no shortcut")
+    args = parser.parse_args()
+    if args.instructions:
+        per_request = instructions_per_request(args.requests // 10, variant(args))
+        print(f"{per_request:,.0f} instructions per request (callgrind; {describe(args)})")
+        print("reproduce: make bench-instructions")
+        return 0
+    import uvloop
+
+    uvloop.run(main_async(args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
