@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None, shortcut: bool = True) -> Front
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         service.start()
+        deadlines.loop = asyncio.get_running_loop()
         restore_signals = install_drain_on_sigterm(service.lifecycle, settings.drain_seconds)
         flushers = [
             asyncio.create_task(every(metrics.FLUSH_SECONDS, service.metrics.flush)),

@@ -54,9 +54,8 @@ class HotEndpoint:
 
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
         """The body within the size limit and the deadline (see gateway.limits)."""
-        task = asyncio.current_task()
-        assert task is not None
         deadlines = self.service.deadlines
+        task = deadlines.current_task()
         deadlines.start(task, scope["gateway.started"])
         try:
             return await read_body(scope, receive, self.service.settings.max_body_bytes)

@@ -41,6 +41,16 @@ class BodyDeadlines:
         self.seconds = seconds
         self._reading: dict[asyncio.Task, float] = {}
         self._expired: set[asyncio.Task] = set()
+        # The serving loop, set when the app starts (gateway.app's lifespan).
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def current_task(self) -> asyncio.Task:
+        """The running task. Found through the serving loop, not
+        asyncio.get_running_loop(): on CPython 3.11 that makes a getpid() system
+        call each time (its check for a forked process), one per request."""
+        task = asyncio.current_task(self.loop)
+        assert task is not None
+        return task
 
     def start(self, task: asyncio.Task, now: float) -> None:
         """`task` begins reading a body; `now` on the clock `expire` is given (time.perf_counter)."""

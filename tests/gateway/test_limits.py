@@ -64,6 +64,21 @@ def test_a_cancellation_that_is_not_the_watchdogs_stays_a_cancellation():
     assert asyncio.run(scenario()) is False
 
 
+def test_the_current_task_is_found_through_the_serving_loop_or_without_one():
+    async def scenario() -> bool:
+        unbound, bound = BodyDeadlines(seconds=5), BodyDeadlines(seconds=5)
+        bound.loop = asyncio.get_running_loop()
+
+        async def read() -> bool:
+            me = asyncio.current_task()
+            return unbound.current_task() is me and bound.current_task() is me
+
+        results = await asyncio.gather(read(), read())
+        return all(results)
+
+    assert asyncio.run(scenario())
+
+
 def test_admission_refuses_beyond_the_limit_but_never_the_probes():
     admission = Admission(limit=2, exempt=frozenset({"/health"}))
     admission.in_progress = 2
