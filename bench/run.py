@@ -113,15 +113,17 @@ def main() -> int:
     parser.add_argument("--cold-starts", type=int, default=3, help="cold starts per server and round (%(default)s)")
     parser.add_argument("--rounds", type=int, default=2, help="times every server is measured (%(default)s)")
     parser.add_argument("--out", type=Path, default=REPO / "bench")
+    parser.add_argument("--servers", nargs="+", choices=list(SCENARIOS), default=list(SCENARIOS),
+                        help="measure only these (the report then has only the figures it can compute)")
     args = parser.parse_args()
     cores = ("0", "1") if (os.cpu_count() or 1) >= 2 else (None, None)
     with tempfile.TemporaryDirectory() as work:
         workdir = Path(work)
         workloads = write(workdir / "bodies")
         model = train_baseline(workdir)
-        rounds: dict[str, list[dict]] = {name: [] for name in SCENARIOS}
+        rounds: dict[str, list[dict]] = {name: [] for name in args.servers}
         for number in range(1, args.rounds + 1):
-            for name in SCENARIOS:
+            for name in args.servers:
                 print(f"round {number}, {name}: cold starts, then load", flush=True)
                 rounds[name].append(measure_server(name, model, workloads, args, cores))
         servers = {name: best_of(measured) for name, measured in rounds.items()}

@@ -5,6 +5,9 @@ its buckets in Python: together 12% of the single-row request's cost (measured
 with bench/). Requests are therefore tallied in plain Python (the event loop is
 one thread) and added to the prometheus-client objects in bulk on every scrape
 and every FLUSH_SECONDS, so several workers' files (multiprocess mode) stay fresh.
+Unlike the access log, the flush stays on the event loop: it does no blocking I/O
+(multiprocess mode writes into memory-mapped files) and its work grows with the
+number of label sets, not of requests.
 """
 from bisect import bisect_left
 from typing import Final
