@@ -12,8 +12,14 @@ endif
 VENVS ?= .venvs
 PORT ?= 8080
 ADMIN_PORT ?= 8082
-MODEL_DIR ?= models
-ESTIMATOR ?= logistic_regression
+# The model spec `make model` builds (models/iris.toml: the embedded default) and the
+# folder its model and card go to (beside the spec unless MODEL_DIR says otherwise).
+SPEC ?= models/iris.toml
+MODEL_DIR ?= $(patsubst %/,%,$(dir $(SPEC)))
+# The model the other targets use: the card in MODEL_DIR (one per folder), else the spec's.
+MODEL ?= $(or $(basename $(notdir $(firstword $(wildcard $(MODEL_DIR)/*.json)))),$(basename $(notdir $(SPEC))))
+# ESTIMATOR=random_forest: a builtin estimator instead of the spec's.
+ESTIMATOR ?=
 # The gates and the gateway are the product; onnxruntime must not phone home.
 export ORT_DISABLE_TELEMETRY := 1
 export PYTHONDONTWRITEBYTECODE := 1
@@ -75,7 +81,7 @@ chromium: ## install Debian's Chromium when $CHROMIUM is missing (the browser te
 	$(call apt_ensure,$(CHROMIUM),chromium,the headless browser of the /docs and Netron tests)
 
 lint: $(VENVS)/dev/.installed $(VENVS)/checkov/.installed ## flake8, hadolint, shellcheck, checkov (Dockerfiles, infra, workflows)
-	$(VENVS)/dev/bin/flake8 export gateway tests bench .ci
+	$(VENVS)/dev/bin/flake8 export gateway tests bench .ci models
 	$(VENVS)/dev/bin/hadolint Dockerfile.train Dockerfile.serve
 	$(VENVS)/dev/bin/shellcheck .ci/run .ci/engine .ci/base-image .ci/find-python
 	$(CHECKOV) --framework dockerfile -f Dockerfile.train -f Dockerfile.serve
@@ -90,17 +96,18 @@ test: lint workflow-lint pytest ## install the dev lock, lint, run every test
 pytest-gateway: $(VENVS)/dev/.installed chromium ## the gateway's tests alone (tests/quickstart runs them on each Python)
 	$(VENVS)/dev/bin/python -m pytest -q -p no:cacheprovider tests/gateway
 
-model: $(VENVS)/train/.installed ## train, export, run the parity and accuracy gates, write the model card
-	$(VENVS)/train/bin/python -m export build --estimator $(ESTIMATOR) --out $(MODEL_DIR)
+model: $(VENVS)/train/.installed ## train the model SPEC describes (models/iris.toml), export it, run the parity and quality gates, write model and card
+	$(VENVS)/train/bin/python -m export build --spec $(SPEC) --out $(MODEL_DIR) $(if $(ESTIMATOR),--estimator $(ESTIMATOR))
 
-gates: $(VENVS)/train/.installed ## run the parity and accuracy gates against the committed model
-	$(VENVS)/train/bin/python -m export gates --model $(MODEL_DIR)/iris.onnx --card $(MODEL_DIR)/iris.json
+gates: $(VENVS)/train/.installed ## re-run both gates on the model in MODEL_DIR against a retraining from the spec its card names
+	$(VENVS)/train/bin/python -m export gates --card $(MODEL_DIR)/$(MODEL).json
 
-serve: $(VENVS)/serve/.installed ## serve the committed model on port 8080 (PORT=...), /metrics and /model on 8082 (ADMIN_PORT=...)
-	GATEWAY_PORT=$(PORT) GATEWAY_ADMIN_PORT=$(ADMIN_PORT) $(VENVS)/serve/bin/python -m gateway
+serve: $(VENVS)/serve/.installed ## serve the model in MODEL_DIR (models: Iris) on port 8080 (PORT=...), /metrics and /model on 8082 (ADMIN_PORT=...)
+	GATEWAY_PORT=$(PORT) GATEWAY_ADMIN_PORT=$(ADMIN_PORT) GATEWAY_MODEL_PATH=$(MODEL_DIR)/$(MODEL).onnx \
+	GATEWAY_CARD_PATH=$(MODEL_DIR)/$(MODEL).json $(VENVS)/serve/bin/python -m gateway
 
-inspect: $(VENVS)/train/.installed graphviz ## print the ONNX graph and draw it to models/iris.svg
-	$(VENVS)/train/bin/python -m export inspect $(MODEL_DIR)/iris.onnx --format svg --output $(MODEL_DIR)/iris.svg
+inspect: $(VENVS)/train/.installed graphviz ## print the ONNX graph of the model in MODEL_DIR and draw it beside it (models/iris.svg)
+	$(VENVS)/train/bin/python -m export inspect $(MODEL_DIR)/$(MODEL).onnx --format svg --output $(MODEL_DIR)/$(MODEL).svg
 
 # uv compiles the locks; it is itself installed from one (tools.lock), hash-pinned like every other package.
 UV := $(VENVS)/tools/bin/uv
@@ -273,8 +280,8 @@ clean: ## remove the venvs and caches
 
 NETRON_PORT ?= 8081
 
-netron: $(VENVS)/dev/.installed ## open models/iris.onnx in Netron, offline, on 127.0.0.1:8081 (NETRON_PORT=...); prints the URL
-	$(VENVS)/dev/bin/python -m export.netron_viewer $(MODEL_DIR)/iris.onnx --port $(NETRON_PORT)
+netron: $(VENVS)/dev/.installed ## open the model in MODEL_DIR (models/iris.onnx) in Netron, offline, on 127.0.0.1:8081 (NETRON_PORT=...); prints the URL
+	$(VENVS)/dev/bin/python -m export.netron_viewer $(MODEL_DIR)/$(MODEL).onnx --port $(NETRON_PORT)
 
 screenshots: $(VENVS)/dev/.installed $(VENVS)/serve/.installed chromium ## refresh the README's pictures of /docs and Netron (taken by their browser tests)
 	SCREENSHOT_DIR=$(CURDIR)/.github/screenshots $(VENVS)/dev/bin/python -m pytest -q \

@@ -1,4 +1,4 @@
-"""The model card: everything a reviewer or the gateway needs to know about iris.onnx.
+"""The model card: everything a reviewer or the gateway needs to know about an exported model.
 
 It holds no timestamps or host details, so the same lock and code give the same bytes.
 """
@@ -11,16 +11,21 @@ from typing import Any, Final
 import numpy as np
 import onnx
 
+from export.contract import INPUT_NAME, LABEL_NAME, PROBABILITIES_NAME, VALUE_NAME
+from export.convert import describe_steps
 from export.errors import InputError
-from export.contract import INPUT_NAME, LABEL_NAME, MODEL_NAME, PROBABILITIES_NAME
-from export.gates import AccuracyResult, ParityResult
-from export.probes import BOX_MARGIN, FAR_REACHES, feature_box
-from export.train import BLAS_THREADS, FIT_DTYPE, SEED, TEST_SIZE, TrainedModel
+from export.gates import ParityResult, QualityResult, value_tolerance
+from export.probes import BOX_MARGIN, FAR_REACHES, Categories, feature_box
+from export.rows import FIT_DTYPE, Rows, json_number
+from export.runtime import OnnxModel
+from export.train import BLAS_THREADS, TrainedModel
 
-CARD_SCHEMA_VERSION: Final = 1
+CARD_SCHEMA_VERSION: Final = 2
 # What the export stage reads back from a card.
-REQUIRED_FIELDS: Final = (("onnx", "sha256"), ("estimator", "name"), ("metrics", "accuracy"))
+REQUIRED_FIELDS: Final = (("onnx", "sha256"), ("estimator", "name"), ("metrics",), ("spec", "file"))
 RECORDED_PACKAGES: Final = ("scikit-learn", "skl2onnx", "onnx", "onnxruntime", "numpy")
+# Regression examples: the training rows whose predictions sit at these quantiles.
+EXAMPLE_QUANTILES: Final = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
 def package_versions() -> dict[str, str]:
@@ -31,69 +36,136 @@ def package_versions() -> dict[str, str]:
 
 
 def _decimal(values: Any) -> list[float]:
-    # The float32 training values printed as the decimals they came from
-    # (7.7, not 7.699999809265137); float32() of either is the same number.
-    return [round(float(value), 6) for value in values]
+    return [json_number(value) for value in values]
 
 
-def parity_region(trained: TrainedModel, parity: ParityResult) -> dict[str, Any]:
-    """Where the parity gate proved the model: the box, and how far beyond it it looked."""
-    low, high = feature_box(trained.data.x_all, BOX_MARGIN)
-    return {
+def parity_region(trained: TrainedModel, parity: ParityResult, categories: Categories) -> dict[str, Any]:
+    """Where the parity gate proved the model: the box, the categories, and how far beyond it looked."""
+    low, high = feature_box(trained.data.x_all.numbers, BOX_MARGIN)
+    tolerance_key = "probability_atol" if trained.spec.task == "classification" else "value_rtol"
+    region: dict[str, Any] = {
         "box": {"min": _decimal(low), "max": _decimal(high), "margin": BOX_MARGIN},
-        "probability_atol": parity.tolerance,
+        tolerance_key: parity.tolerance,
         "far_reaches": list(FAR_REACHES),
-        "far_tolerance": "probability_atol x max(1, max|x| / max|box bound|), per row",
+        "far_tolerance": f"{tolerance_key} x max(1, max_i |x_i| / max(|low_i|, |high_i|)), per row",
     }
+    if trained.spec.task == "regression":
+        region["value_scale"] = value_tolerance(1.0, trained.data.y_train)
+    if trained.data.schema.categories:
+        region["categories"] = {"seen": categories.seen, "unseen": "answered" if categories.answered else "refused"}
+    return region
 
 
-def class_examples(trained: TrainedModel) -> list[dict[str, Any]]:
-    """One typical training row per class, for the API documentation's examples: the
-    row nearest the class's componentwise median. Medians and a rounded L1 distance
-    over four numbers: no sum whose order (and last bit) could follow the CPU."""
+def _typical(rows: np.ndarray, among: np.ndarray) -> int:
+    """Of the rows `among` selects, the one nearest the componentwise median of all
+    `rows`. Medians and a rounded L1 distance: no sum whose order (and last bit)
+    could follow the CPU."""
+    rows = rows.astype(np.float64)
+    distance = np.round(np.abs(rows[among] - np.median(rows, axis=0)).sum(axis=1), 6)
+    return int(among[int(np.argmin(distance))])
+
+
+def class_examples(trained: TrainedModel, model: OnnxModel) -> list[dict[str, Any]]:
+    """One typical training row per class that the model answers with that class."""
     data = trained.data
+    assert data.class_names is not None
+    labels = model.run(data.x_train).labels
     examples = []
     for index, name in enumerate(data.class_names):
-        rows = data.x_train[data.y_train == index].astype(np.float64)
-        distance = np.round(np.abs(rows - np.median(rows, axis=0)).sum(axis=1), 6)
-        examples.append({"class": name, "features": _decimal(rows[int(np.argmin(distance))])})
+        members = np.flatnonzero(data.y_train == index)
+        answered = np.flatnonzero(labels[members] == index)
+        if len(answered) == 0:
+            continue
+        row = int(members[_typical(data.x_train.numbers[members], answered)])
+        examples.append({"class": name, "features": data.x_train.row(row), "prediction": index})
     return examples
+
+
+def value_examples(trained: TrainedModel, model: OnnxModel) -> list[dict[str, Any]]:
+    """A spread of training rows: those whose predictions sit at EXAMPLE_QUANTILES."""
+    rows = trained.data.x_train
+    values = model.run(rows).values
+    assert values is not None
+    order = np.argsort(values, kind="stable")
+    picks = [int(order[round(q * (len(order) - 1))]) for q in EXAMPLE_QUANTILES]
+    return [{"features": rows.row(row), "prediction": float(values[row])} for row in picks]
+
+
+def feature_columns(rows: Rows, categories: Categories) -> list[dict[str, Any]]:
+    """Each feature in input order: its kind and its training range or categories."""
+    numbers, seen = iter(rows.numbers.T), iter(categories.seen)
+    columns = []
+    for feature in rows.schema.features:
+        if feature.kind == "number":
+            values = next(numbers)
+            columns.append({"name": feature.name, "kind": "number",
+                            "min": _decimal([values.min()])[0], "max": _decimal([values.max()])[0]})
+        else:
+            columns.append({"name": feature.name, "kind": "category", "categories": next(seen),
+                            "unseen": "answered" if categories.answered else "refused"})
+    return columns
+
+
+def tensors(trained: TrainedModel) -> dict[str, Any]:
+    schema, data = trained.data.schema, trained.data
+    if schema.per_column:
+        inputs = [{"name": f.name, "datatype": "FP32" if f.kind == "number" else "BYTES", "shape": [-1, 1]}
+                  for f in schema.features]
+    else:
+        inputs = [{"name": INPUT_NAME, "datatype": "FP32", "shape": [-1, len(schema.features)]}]
+    if trained.spec.task == "classification":
+        assert data.class_names is not None
+        outputs = [
+            {"name": LABEL_NAME, "datatype": "INT64", "shape": [-1]},
+            {"name": PROBABILITIES_NAME, "datatype": "FP32", "shape": [-1, len(data.class_names)]},
+        ]
+    else:
+        outputs = [{"name": VALUE_NAME, "datatype": "FP32", "shape": [-1, 1]}]
+    described: dict[str, Any] = {"inputs": inputs, "outputs": outputs}
+    if not schema.per_column:
+        described["input"] = inputs[0]
+    return described
+
+
+def spec_reference(trained: TrainedModel) -> dict[str, Any]:
+    """The spec as the card names it: relative to the project folder the export runs in
+    (so the card does not depend on where the checkout is), and its sha256."""
+    spec, root = trained.spec.path.resolve(), Path.cwd().resolve()
+    return {"file": spec.relative_to(root).as_posix() if spec.is_relative_to(root) else str(spec),
+            "sha256": trained.spec.sha256}
 
 
 def build_card(
     trained: TrainedModel,
     model: onnx.ModelProto,
+    onnx_model: OnnxModel,
     sha256: str,
-    model_version: str,
     parity: ParityResult,
-    accuracy: AccuracyResult,
+    quality: QualityResult,
+    categories: Categories,
 ) -> dict[str, Any]:
-    data = trained.data
-    return {
+    data, spec = trained.data, trained.spec
+    card: dict[str, Any] = {
         "schema_version": CARD_SCHEMA_VERSION,
-        "name": MODEL_NAME,
-        "version": model_version,
+        "name": spec.name,
+        "version": spec.version,
+        "task": spec.task,
+        "spec": spec_reference(trained),
         "estimator": {
             "name": trained.name,
             "class": type(trained.estimator).__name__,
+            "steps": describe_steps(trained.estimator),
             "params": trained.params,
             "fit": {"input_dtype": np.dtype(FIT_DTYPE).name, "blas_threads": BLAS_THREADS},
         },
         "features": data.feature_names,
-        "classes": data.class_names,
+        "feature_columns": feature_columns(data.x_train, categories),
         "feature_range": {
-            "min": _decimal(data.x_train.min(axis=0)),
-            "max": _decimal(data.x_train.max(axis=0)),
+            "min": _decimal(data.x_train.numbers.min(axis=0)),
+            "max": _decimal(data.x_train.numbers.max(axis=0)),
         },
-        "parity_region": parity_region(trained, parity),
-        "examples": class_examples(trained),
-        "tensors": {
-            "input": {"name": INPUT_NAME, "datatype": "FP32", "shape": [-1, len(data.feature_names)]},
-            "outputs": [
-                {"name": LABEL_NAME, "datatype": "INT64", "shape": [-1]},
-                {"name": PROBABILITIES_NAME, "datatype": "FP32", "shape": [-1, len(data.class_names)]},
-            ],
-        },
+        "parity_region": parity_region(trained, parity, categories),
+        "tensors": tensors(trained),
         "onnx": {
             "sha256": sha256,
             "ir_version": model.ir_version,
@@ -102,29 +174,49 @@ def build_card(
         },
         "versions": package_versions(),
         "split": {
-            "dataset": "sklearn.datasets.load_iris",
-            "test_size": TEST_SIZE,
-            "random_state": SEED,
+            "dataset": data.source,
+            "target": spec.data.target,
+            "test_size": spec.split.test_size,
+            "random_state": spec.split.seed,
+            "stratify": spec.split.stratify,
             "train_rows": len(data.y_train),
             "test_rows": len(data.y_test),
         },
-        "metrics": {"accuracy": accuracy.accuracy, "accuracy_measured_on": "onnxruntime, test split"},
-        "gates": {"parity": parity.to_dict(), "accuracy": accuracy.to_dict()},
+        "metrics": {quality.metric: quality.value, f"{quality.metric}_measured_on": "onnxruntime, test split"},
+        "gates": {"parity": parity.to_dict(), quality.metric: quality.to_dict()},
     }
+    if spec.task == "classification":
+        card["classes"] = data.class_names
+        card["examples"] = class_examples(trained, onnx_model)
+    else:
+        card["value"] = {"tensor": VALUE_NAME, "target": spec.data.target,
+                         "min": float(data.y_train.min()), "max": float(data.y_train.max())}
+        card["examples"] = value_examples(trained, onnx_model)
+    return card
 
 
 def dumps(card: dict[str, Any]) -> bytes:
     return (json.dumps(card, indent=2, sort_keys=True) + "\n").encode()
 
 
-def read_card(path: Path) -> dict[str, Any] | None:
-    """The card as committed, or None where there is none yet."""
+def read_json(path: Path) -> Any:
+    """A card's JSON, of any schema version, or None where there is none yet."""
     try:
-        card = json.loads(path.read_text())
+        return json.loads(path.read_text())
     except FileNotFoundError:
         return None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise InputError(f"model card {path} is not JSON: {error}") from None
+
+
+def read_card(path: Path) -> dict[str, Any] | None:
+    """The card as committed, checked against this export's schema; None where there is none yet."""
+    card = read_json(path)
+    if card is None:
+        return None
+    if not isinstance(card, dict) or card.get("schema_version") != CARD_SCHEMA_VERSION:
+        found = card.get("schema_version") if isinstance(card, dict) else None
+        raise InputError(f"model card {path} has schema_version {found!r}; this export reads {CARD_SCHEMA_VERSION}")
     for keys in REQUIRED_FIELDS:
         node = card
         for key in keys:

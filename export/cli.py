@@ -8,15 +8,17 @@ from typing import Any, Callable, Final, Sequence
 
 from export import graph
 from export.card_writer import read_card
-from export.contract import CARD_FILENAME, ONNX_FILENAME
+from export.contract import DEFAULT_SPEC, card_filename, onnx_filename
 from export.convert import sha256
 from export.equivalence import equivalence
 from export.errors import InputError
-from export.gates import ACCURACY_MARGIN, ACCURACY_THRESHOLD, PROBABILITY_ATOL
-from export.pipeline import GateOptions, GateOutcome, build, regate
+from export.pipeline import GateOptions, GateOutcome, build, card_spec, regate
 from export.probes import RANDOM_POINTS
-from export.report import accuracy_report, parity_report
+from export.report import parity_report, quality_report
+from export.spec import load_spec, threshold_range
 from export.train import ESTIMATOR_NAMES
+
+DEFAULT_CARD: Final = DEFAULT_SPEC.parent / card_filename("iris")
 
 EXIT_OK: Final = 0
 EXIT_GATE_FAILED: Final = 1
@@ -43,15 +45,17 @@ def _number(kind: Callable[[str], Any], low: float, high: float, low_open: bool 
 
 def _gate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--threshold", type=_number(float, 0, 1), default=ACCURACY_THRESHOLD, help="minimum accuracy (%(default)s)"
+        "--threshold", type=_number(float, -math.inf, math.inf),
+        help="the quality metric's floor (its ceiling for mae); default: the spec's [gate] threshold",
     )
     parser.add_argument(
-        "--margin", type=_number(float, 0, 1), default=ACCURACY_MARGIN,
-        help="how far accuracy may fall below the committed card's figure (%(default)s)",
+        "--margin", type=_number(float, 0, math.inf),
+        help="how far the metric may fall behind the committed card's figure; default: the spec's",
     )
     parser.add_argument(
-        "--tolerance", type=_number(float, 0, 1, low_open=True), default=PROBABILITY_ATOL,
-        help="max |Δp| per probability inside the probe box (%(default)s)",
+        "--tolerance", type=_number(float, 0, 1, low_open=True),
+        help="parity: max |Δp| per probability (classifiers), or |Δ| / max(1, |value|) (regressors),"
+             " inside the probe box; default: the spec's",
     )
     parser.add_argument(
         "--random-points", type=_number(int, 1, 10_000_000), default=RANDOM_POINTS,
@@ -64,19 +68,21 @@ def parser() -> argparse.ArgumentParser:
     commands = root.add_subparsers(dest="command", required=True)
 
     build_cmd = commands.add_parser("build", help="train, export, run both gates, write model and card")
-    build_cmd.add_argument("--estimator", choices=ESTIMATOR_NAMES, default="logistic_regression")
-    build_cmd.add_argument("--out", type=Path, default=Path("models"), help="output folder (%(default)s)")
-    build_cmd.add_argument("--model-version", default="1", help="version recorded in the card (%(default)s)")
+    build_cmd.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="the model spec (%(default)s)")
+    build_cmd.add_argument("--estimator", choices=ESTIMATOR_NAMES, help="a builtin estimator instead of the spec's")
+    build_cmd.add_argument("--out", type=Path, help="output folder (default: the spec's folder)")
+    build_cmd.add_argument("--model-version", help="version recorded in the card (default: the spec's)")
     _gate_arguments(build_cmd)
 
-    gates_cmd = commands.add_parser("gates", help="run both gates on an existing model against its card")
-    gates_cmd.add_argument("--model", type=Path, default=Path("models") / ONNX_FILENAME)
-    gates_cmd.add_argument("--card", type=Path, default=Path("models") / CARD_FILENAME)
+    gates_cmd = commands.add_parser("gates", help="run both gates on an existing model against a retraining"
+                                                  " from the spec its card names")
+    gates_cmd.add_argument("--card", type=Path, default=DEFAULT_CARD, help="the model card (%(default)s)")
+    gates_cmd.add_argument("--model", type=Path, help="the ONNX file (default: the card's, beside it)")
     _gate_arguments(gates_cmd)
 
     verify_cmd = commands.add_parser("verify", help="check that a model file is the one its card describes")
-    verify_cmd.add_argument("--model", type=Path, default=Path("models") / ONNX_FILENAME)
-    verify_cmd.add_argument("--card", type=Path, default=Path("models") / CARD_FILENAME)
+    verify_cmd.add_argument("--card", type=Path, default=DEFAULT_CARD, help="the model card (%(default)s)")
+    verify_cmd.add_argument("--model", type=Path, help="the ONNX file (default: the card's, beside it)")
     verify_cmd.add_argument(
         "--reference", type=Path,
         help="the model the card describes: when the bytes differ, compare the two models' outputs",
@@ -89,6 +95,14 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
+def _check_threshold(args: argparse.Namespace, metric: str) -> None:
+    """--threshold against the metric the spec judges by (known only once it is read)."""
+    low, high = threshold_range(metric)
+    if args.threshold is not None and not low <= args.threshold <= high:
+        parser().error(f"argument --threshold: {args.threshold!r} must be a finite number in [{low:g}, {high:g}]"
+                       f" for {metric}")
+
+
 def _options(args: argparse.Namespace) -> GateOptions:
     return GateOptions(args.threshold, args.margin, args.tolerance, args.random_points)
 
@@ -96,30 +110,31 @@ def _options(args: argparse.Namespace) -> GateOptions:
 def _report(outcome: GateOutcome) -> int:
     print(parity_report(outcome.parity))
     print()
-    print(accuracy_report(outcome.accuracy))
+    print(quality_report(outcome.quality))
     return EXIT_OK if outcome.passed else EXIT_GATE_FAILED
 
 
-def _read_pair(model_path: Path, card_path: Path) -> tuple[bytes, dict[str, Any], str, str]:
-    """The model's bytes, its card, the bytes' sha256 and the sha256 the card records."""
+def _read_pair(model_path: Path | None, card_path: Path) -> tuple[Path, bytes, dict[str, Any], str, str]:
+    """The model's path and bytes, its card, the bytes' sha256 and the sha256 the card records."""
     card = read_card(card_path)
     if card is None:
         raise FileNotFoundError(f"no model card at {card_path}")
+    model_path = model_path or card_path.parent / onnx_filename(str(card.get("name")))
     payload = model_path.read_bytes()
-    return payload, card, sha256(payload), card["onnx"]["sha256"]
+    return model_path, payload, card, sha256(payload), card["onnx"]["sha256"]
 
 
-def _gates(model_path: Path, card_path: Path, options: GateOptions) -> int:
-    payload, card, actual, expected = _read_pair(model_path, card_path)
+def _gates(model_path: Path | None, card_path: Path, options: GateOptions) -> int:
+    model_path, payload, card, actual, expected = _read_pair(model_path, card_path)
     if actual != expected:
         print(f"{model_path} has sha256 {actual}; {card_path} says {expected}: they do not belong together",
               file=sys.stderr)
         return EXIT_HASH_MISMATCH
-    return _report(regate(payload, card, options))
+    return _report(regate(payload, card, card_path, options))
 
 
-def _verify(model_path: Path, card_path: Path, reference_path: Path | None) -> int:
-    payload, _, actual, expected = _read_pair(model_path, card_path)
+def _verify(model_path: Path | None, card_path: Path, reference_path: Path | None) -> int:
+    model_path, payload, card, actual, expected = _read_pair(model_path, card_path)
     if actual == expected:
         print(f"{model_path} matches {card_path}: sha256 {actual}")
         return EXIT_OK
@@ -130,7 +145,8 @@ def _verify(model_path: Path, card_path: Path, reference_path: Path | None) -> i
     if sha256(reference) != expected:
         print(f"{reference_path} is not the model {card_path} describes either", file=sys.stderr)
         return EXIT_HASH_MISMATCH
-    verdict = equivalence(reference, payload)
+    categories = card.get("parity_region", {}).get("categories", {})
+    verdict = equivalence(reference, payload, card_spec(card, card_path), categories.get("unseen") == "answered")
     print(parity_report(verdict.result, f"OUTPUTS of {model_path} against {reference_path}", "same outputs"))
     if verdict.accepted:
         print(f"bytes differ on {verdict.machine}, where they are not promised; outputs agree: accepted",
@@ -153,12 +169,19 @@ def _inspect(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "build":
-        outcome = build(args.estimator, args.out, args.model_version, _options(args))
+        _check_threshold(args, load_spec(args.spec).gate.metric)
+        outcome = build(args.spec, args.out, args.estimator, args.model_version, _options(args))
         code = _report(outcome)
-        print(f"\nwrote {args.out / ONNX_FILENAME} and {args.out / CARD_FILENAME}" if outcome.card else
-              "\ngates failed: nothing written", file=sys.stderr)
+        if outcome.card:
+            out = args.out or args.spec.parent
+            name = outcome.card["name"]
+            print(f"\nwrote {out / onnx_filename(name)} and {out / card_filename(name)}", file=sys.stderr)
+        else:
+            print("\ngates failed: nothing written", file=sys.stderr)
         return code
     if args.command == "gates":
+        card = read_card(args.card) or {}
+        _check_threshold(args, card_spec(card, args.card).gate.metric if card else "accuracy")
         return _gates(args.model, args.card, _options(args))
     if args.command == "verify":
         return _verify(args.model, args.card, args.reference)

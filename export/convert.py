@@ -1,32 +1,72 @@
 """scikit-learn -> ONNX with the tensor names and opset the consumers rely on."""
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import onnx
 from skl2onnx import convert_sklearn
-from skl2onnx.common.data_types import FloatTensorType
+from skl2onnx.common.data_types import FloatTensorType, StringTensorType
+from sklearn.base import is_classifier
 
-from export.contract import INPUT_NAME, LABEL_NAME, MODEL_NAME, ML_OPSET, N_FEATURES, PROBABILITIES_NAME, TARGET_OPSET
+from export.contract import INPUT_NAME, LABEL_NAME, ML_OPSET, PROBABILITIES_NAME, TARGET_OPSET, VALUE_NAME
+from export.errors import InputError
+from export.rows import Schema
+from export.train import TrainedModel
 
 
-def to_onnx(estimator: object) -> onnx.ModelProto:
-    model = convert_sklearn(
-        estimator,
-        # A fixed graph name: skl2onnx otherwise names the graph with a random
-        # UUID and two exports of the same model differ byte for byte.
-        name=MODEL_NAME,
-        initial_types=[(INPUT_NAME, FloatTensorType([None, N_FEATURES]))],
-        target_opset={"": TARGET_OPSET, "ai.onnx.ml": ML_OPSET},
-        # ZipMap off: plain `label` and `probabilities` tensors, which HTTP and
-        # Triton-style clients can consume, instead of a sequence of maps.
-        options={id(estimator): {"zipmap": False}},
-    )
+def input_types(schema: Schema) -> list[tuple[str, Any]]:
+    """One FP32 input for a numbers-only model; else one [rows, 1] tensor per column."""
+    if not schema.per_column:
+        return [(INPUT_NAME, FloatTensorType([None, len(schema.features)]))]
+    return [
+        (feature.name, FloatTensorType([None, 1]) if feature.kind == "number" else StringTensorType([None, 1]))
+        for feature in schema.features
+    ]
+
+
+def expected_outputs(estimator: Any) -> list[str]:
+    return [LABEL_NAME, PROBABILITIES_NAME] if is_classifier(estimator) else [VALUE_NAME]
+
+
+def final_step(estimator: Any) -> Any:
+    """The estimator at the end of a Pipeline (itself when it is not one)."""
+    steps = getattr(estimator, "steps", None)
+    return final_step(steps[-1][1]) if steps else estimator
+
+
+def to_onnx(trained: TrainedModel) -> onnx.ModelProto:
+    estimator = trained.estimator
+    try:
+        model = convert_sklearn(
+            estimator,
+            # A fixed graph name: skl2onnx otherwise names the graph with a random
+            # UUID and two exports of the same model differ byte for byte.
+            name=trained.spec.name,
+            initial_types=input_types(trained.data.schema),
+            target_opset={"": TARGET_OPSET, "ai.onnx.ml": ML_OPSET},
+            # ZipMap off: plain `label` and `probabilities` tensors, which HTTP and
+            # Triton-style clients can consume, instead of a sequence of maps.
+            options={id(final_step(estimator)): {"zipmap": False}} if is_classifier(estimator) else None,
+        )
+    except (RuntimeError, NotImplementedError, TypeError, ValueError) as error:
+        # skl2onnx names the step it has no converter for ("Unable to find a shape
+        # calculator for type '<class ...>'"); its first line says it all.
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise InputError(f"skl2onnx cannot convert {describe_steps(estimator)}: {first}") from None
     _canonical_opsets(model)
     onnx.checker.check_model(model, full_check=True)
     outputs = [output.name for output in model.graph.output]
-    if outputs != [LABEL_NAME, PROBABILITIES_NAME]:
-        raise RuntimeError(f"converter produced outputs {outputs}, expected {[LABEL_NAME, PROBABILITIES_NAME]}")
+    if outputs != expected_outputs(estimator):
+        raise InputError(f"skl2onnx produced outputs {outputs}, expected {expected_outputs(estimator)}")
     return model
+
+
+def describe_steps(estimator: Any) -> str:
+    """`Pipeline(ColumnTransformer, LogisticRegression)`: what a conversion error is about."""
+    steps = getattr(estimator, "steps", None)
+    if not steps:
+        return type(estimator).__name__
+    return f"{type(estimator).__name__}({', '.join(describe_steps(step) for _, step in steps)})"
 
 
 def _canonical_opsets(model: onnx.ModelProto) -> None:

@@ -8,12 +8,12 @@ import platform
 from dataclasses import dataclass
 from typing import Final
 
-import numpy as np
-
-from export.gates import PROBABILITY_ATOL, ParityResult, compare_sets
-from export.probes import probe_sets
-from export.runtime import OnnxClassifier
-from export.train import load_dataset
+from export.datasets import load_dataset
+from export.gates import ParityResult, compare_sets
+from export.probes import Categories, probe_sets
+from export.pipeline import value_scale
+from export.runtime import OnnxModel
+from export.spec import ModelSpec
 
 # platform.machine() names of the CPUs the byte-for-byte promise covers.
 BYTE_REPRODUCIBLE_MACHINES: Final = frozenset({"x86_64", "AMD64"})
@@ -34,16 +34,16 @@ class Equivalence:
         return not self.bytes_promised and self.result.passed
 
 
-def compare_models(reference: bytes, candidate: bytes, tolerance: float = PROBABILITY_ATOL) -> ParityResult:
+def compare_models(reference: bytes, candidate: bytes, spec: ModelSpec, unseen_answered: bool) -> ParityResult:
     """The candidate's outputs against the reference's on every parity probe set."""
-    ours = OnnxClassifier(reference)
-
-    def reference_outputs(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        labels, probabilities = ours.run(rows)
-        return probabilities.astype(np.float64), labels
-
-    return compare_sets(reference_outputs, OnnxClassifier(candidate), probe_sets(load_dataset()), tolerance)
+    data = load_dataset(spec)
+    ours = OnnxModel(reference, data.schema, spec.task)
+    probes = probe_sets(data, Categories.of(data, unseen_answered))
+    candidate_model = OnnxModel(candidate, data.schema, spec.task)
+    return compare_sets(ours.run, candidate_model, probes, spec.gate.tolerance, value_scale(data))
 
 
-def equivalence(reference: bytes, candidate: bytes, machine: str | None = None) -> Equivalence:
-    return Equivalence(machine or platform.machine(), compare_models(reference, candidate))
+def equivalence(
+    reference: bytes, candidate: bytes, spec: ModelSpec, unseen_answered: bool, machine: str | None = None
+) -> Equivalence:
+    return Equivalence(machine or platform.machine(), compare_models(reference, candidate, spec, unseen_answered))

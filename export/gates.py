@@ -4,14 +4,14 @@ from typing import Any, Callable, Final
 
 import numpy as np
 
-from export.probes import ProbeSet
-from export.runtime import OnnxClassifier
+from sklearn.metrics import f1_score, mean_absolute_error, r2_score
 
-# The skl2onnx test-suite standard for float32 graphs.
-PROBABILITY_ATOL: Final = 1e-5
-ACCURACY_THRESHOLD: Final = 0.9
-# How far accuracy may fall below the committed card's figure before the gate fails.
-ACCURACY_MARGIN: Final = 0.0
+from export.probes import ProbeSet
+from export.rows import Rows
+from export.runtime import OnnxModel, Predictions
+from export.spec import DEFAULT_TOLERANCE, Gate
+
+PROBABILITY_ATOL: Final = DEFAULT_TOLERANCE
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,10 @@ class ParityFigures:
     max_tolerance: float
     """The largest tolerance a row of this set was held to (rows far out get more)."""
 
+    @property
+    def ok(self) -> bool:
+        return self.label_mismatches == 0 and self.probability_violations == 0
+
 
 _MEASURED: Final = ("max_abs_diff", "max_tolerance")
 
@@ -40,22 +44,39 @@ def _digits(value: float) -> float:
 @dataclass(frozen=True)
 class ParityResult:
     tolerance: float
-    sets: list[ParityFigures]
+    sets: list["ParityFigures | ValueParityFigures"]
 
     @property
     def passed(self) -> bool:
-        return all(s.label_mismatches == 0 and s.probability_violations == 0 for s in self.sets)
+        return all(s.ok for s in self.sets)
 
     def to_dict(self) -> dict[str, Any]:
         # Three significant digits: the reference probabilities come from a BLAS
         # call whose last bits follow the CPU's kernel, and the card must not.
         sets = [{**asdict(s), **{key: _digits(getattr(s, key)) for key in _MEASURED}} for s in self.sets]
-        return {"passed": self.passed, "probability_atol": self.tolerance, "sets": sets}
+        key = "probability_atol" if all(isinstance(s, ParityFigures) for s in self.sets) else "value_rtol"
+        return {"passed": self.passed, key: self.tolerance, "sets": sets}
 
 
 @dataclass(frozen=True)
-class AccuracyResult:
-    accuracy: float
+class ValueParityFigures:
+    """A regressor's parity on one probe set: each value within the absolute tolerance (x scale far out)."""
+    name: str
+    rows: int
+    value_violations: int
+    max_abs_diff: float
+    max_tolerance: float
+    """The largest absolute tolerance a row of this set was held to."""
+
+    @property
+    def ok(self) -> bool:
+        return self.value_violations == 0
+
+
+@dataclass(frozen=True)
+class QualityResult:
+    metric: str
+    value: float
     rows: int
     threshold: float
     baseline: float | None
@@ -69,7 +90,7 @@ class AccuracyResult:
     def to_dict(self) -> dict[str, Any]:
         return {
             "passed": self.passed,
-            "accuracy": self.accuracy,
+            self.metric: self.value,
             "rows": self.rows,
             "threshold": self.threshold,
             # The baseline is left out: it is the previous card's figure, and
@@ -115,45 +136,99 @@ def compare(
     )
 
 
-Reference = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
-"""Rows -> (probabilities, labels) a candidate model is held to."""
+def compare_values(
+    name: str, reference: np.ndarray, values: np.ndarray, tolerance: float, scale: np.ndarray | None = None
+) -> ValueParityFigures:
+    """A regressor's values against the reference's, each within `tolerance` (absolute,
+    see `value_tolerance`) x scale."""
+    reference = reference.astype(np.float64)
+    diff = np.abs(values.astype(np.float64) - reference)
+    row_tolerance = tolerance * (np.ones(len(values)) if scale is None else scale)
+    violations = ~(diff <= row_tolerance)
+    return ValueParityFigures(
+        name=name,
+        rows=len(values),
+        value_violations=int(violations.sum()),
+        max_abs_diff=float(np.nanmax(diff)) if len(diff) and not np.isnan(diff).all() else float("nan"),
+        max_tolerance=float(row_tolerance.max()) if len(values) else tolerance,
+    )
+
+
+def value_tolerance(relative: float, targets: np.ndarray) -> float:
+    """A regressor's absolute tolerance: `relative` x max(1, max |training target|).
+
+    A float32 graph's rounding error follows the size of the terms it sums, which
+    is the target's scale, not each prediction's own value (which may be near 0)."""
+    return relative * max(1.0, float(np.abs(targets).max()))
+
+
+Reference = Callable[[Rows], Predictions]
+"""Rows -> the predictions a candidate model is held to."""
 
 
 def compare_sets(
-    reference: Reference, model: OnnxClassifier, probes: list[ProbeSet], tolerance: float = PROBABILITY_ATOL
+    reference: Reference, model: OnnxModel, probes: list[ProbeSet], tolerance: float, value_scale: float = 1.0
 ) -> ParityResult:
-    """The model's outputs against the reference's on every probe set."""
-    sets = []
+    """The model's outputs against the reference's on every probe set (a regressor's
+    tolerance is `tolerance` x `value_scale`, see `value_tolerance`)."""
+    sets: list[ParityFigures | ValueParityFigures] = []
     for probe in probes:
-        labels, probabilities = model.run(probe.features)
-        expected_probabilities, expected_labels = reference(probe.features)
-        sets.append(compare(
-            probe.name, expected_probabilities, expected_labels, labels, probabilities, tolerance, probe.scale
-        ))
+        ours, theirs = model.run(probe.rows), reference(probe.rows)
+        if model.task == "regression":
+            assert ours.values is not None and theirs.values is not None
+            sets.append(compare_values(probe.name, theirs.values, ours.values, tolerance * value_scale, probe.scale))
+            continue
+        assert ours.labels is not None and ours.probabilities is not None
+        assert theirs.labels is not None and theirs.probabilities is not None
+        sets.append(compare(probe.name, theirs.probabilities, theirs.labels, ours.labels, ours.probabilities,
+                            tolerance, probe.scale))
     return ParityResult(tolerance=tolerance, sets=sets)
 
 
+def estimator_predictions(estimator: Any, task: str) -> Reference:
+    """scikit-learn's answers, the model's source, as a parity reference."""
+    def predict(rows: Rows) -> Predictions:
+        features = rows.for_estimator()
+        if task == "regression":
+            return Predictions(values=np.asarray(estimator.predict(features)).reshape(-1))
+        return Predictions(labels=estimator.predict(features), probabilities=estimator.predict_proba(features))
+    return predict
+
+
 def parity_gate(
-    estimator: Any, model: OnnxClassifier, probes: list[ProbeSet], tolerance: float = PROBABILITY_ATOL
+    estimator: Any, model: OnnxModel, probes: list[ProbeSet], tolerance: float, value_scale: float = 1.0
 ) -> ParityResult:
     """onnxruntime against scikit-learn, the model's source."""
-    return compare_sets(lambda rows: (estimator.predict_proba(rows), estimator.predict(rows)), model, probes, tolerance)
+    return compare_sets(estimator_predictions(estimator, model.task), model, probes, tolerance, value_scale)
 
 
-def accuracy_gate(
-    model: OnnxClassifier,
-    features: np.ndarray,
-    targets: np.ndarray,
-    threshold: float = ACCURACY_THRESHOLD,
-    baseline: float | None = None,
-    margin: float = ACCURACY_MARGIN,
-) -> AccuracyResult:
-    """Accuracy of the ONNX model itself on held-out rows, against a floor and the last figure."""
-    labels, _ = model.run(features)
-    accuracy = float((labels == targets).mean())
+def _metric(metric: str, predictions: Predictions, targets: np.ndarray) -> float:
+    if metric == "accuracy":
+        return float((predictions.labels == targets).mean())
+    if metric == "f1_macro":
+        return float(f1_score(targets, predictions.labels, average="macro"))
+    if metric == "r2":
+        return float(r2_score(targets, predictions.values))
+    return float(mean_absolute_error(targets, predictions.values))
+
+
+def quality_gate(model: OnnxModel, rows: Rows, targets: np.ndarray, gate: Gate, baseline: float | None = None,
+                 ) -> QualityResult:
+    """The ONNX model's own metric on held-out rows, against a floor (or ceiling) and the last figure."""
+    # Six significant digits: a metric summed over many rows may differ in its last
+    # bits between CPUs' SIMD paths, and the card must not.
+    value = float(f"{_metric(gate.metric, model.run(rows), targets):.6g}")
     failures = []
-    if accuracy < threshold:
-        failures.append(f"accuracy {accuracy:.4f} is below the threshold {threshold:.4f}")
-    if baseline is not None and accuracy < baseline - margin:
-        failures.append(f"accuracy {accuracy:.4f} fell more than {margin:.4f} below the committed {baseline:.4f}")
-    return AccuracyResult(accuracy, len(targets), threshold, baseline, margin, failures)
+    if gate.higher_is_better:
+        if value < gate.threshold:
+            failures.append(f"{gate.metric} {value:.4f} is below the threshold {gate.threshold:.4f}")
+        if baseline is not None and value < baseline - gate.margin:
+            failures.append(f"{gate.metric} {value:.4f} fell more than {gate.margin:.4f} below the committed"
+                            f" {baseline:.4f}")
+    else:
+        if value > gate.threshold:
+            failures.append(f"{gate.metric} {value:.4f} is above the ceiling {gate.threshold:.4f}")
+        if baseline is not None and value > baseline + gate.margin:
+            failures.append(f"{gate.metric} {value:.4f} rose more than {gate.margin:.4f} above the committed"
+                            f" {baseline:.4f}")
+    return QualityResult(gate.metric, value, len(targets), gate.threshold, baseline, gate.margin, failures)

@@ -1,79 +1,137 @@
 """The chains the command line runs: build (train, export, gate, write) and re-gate."""
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from export import card_writer as model_card
-from export.contract import CARD_FILENAME, ONNX_FILENAME
+from export.contract import card_filename, onnx_filename
 from export.convert import serialize, sha256, to_onnx, write_bytes
-from export.gates import (
-    ACCURACY_MARGIN,
-    ACCURACY_THRESHOLD,
-    PROBABILITY_ATOL,
-    AccuracyResult,
-    ParityResult,
-    accuracy_gate,
-    parity_gate,
-)
-from export.probes import RANDOM_POINTS, probe_sets
-from export.runtime import OnnxClassifier
+from export.errors import InputError
+from export.datasets import Dataset
+from export.gates import ParityResult, QualityResult, parity_gate, quality_gate, value_tolerance
+from export.probes import RANDOM_POINTS, UNSEEN, Categories, probe_sets
+from export.runtime import OnnxModel
+from export.spec import Gate, ModelSpec, load_spec
 from export.train import TrainedModel, train
 
 
 @dataclass(frozen=True)
 class GateOptions:
-    threshold: float = ACCURACY_THRESHOLD
-    margin: float = ACCURACY_MARGIN
-    tolerance: float = PROBABILITY_ATOL
+    """Command-line overrides of the spec's gate; None keeps the spec's value."""
+    threshold: float | None = None
+    margin: float | None = None
+    tolerance: float | None = None
     random_points: int = RANDOM_POINTS
+
+    def applied_to(self, gate: Gate) -> Gate:
+        overrides = {key: getattr(self, key) for key in ("threshold", "margin", "tolerance")}
+        return dataclasses.replace(gate, **{key: value for key, value in overrides.items() if value is not None})
 
 
 @dataclass(frozen=True)
 class GateOutcome:
     parity: ParityResult
-    accuracy: AccuracyResult
+    quality: QualityResult
     card: dict[str, Any] | None = None
     """The card written; None when the gates failed and nothing was written."""
 
     @property
     def passed(self) -> bool:
-        return self.parity.passed and self.accuracy.passed
+        return self.parity.passed and self.quality.passed
+
+
+def unseen_answered(trained: TrainedModel) -> bool:
+    """Whether the pipeline answers a category it never saw (handle_unknown) or refuses it."""
+    data = trained.data
+    if not data.schema.categories:
+        return False
+    probe = data.x_train.take([0])  # a copy: the training rows stay as they are
+    probe.categories[0, :] = UNSEEN
+    try:
+        trained.estimator.predict(probe.for_estimator())
+    except ValueError:
+        return False
+    return True
+
+
+def value_scale(data: Dataset) -> float:
+    """What a regressor's relative parity tolerance is relative to (1 for a classifier)."""
+    return 1.0 if data.class_names is not None else value_tolerance(1.0, data.y_train)
 
 
 def run_gates(
-    trained: TrainedModel, payload: bytes, baseline: float | None, options: GateOptions
-) -> tuple[ParityResult, AccuracyResult]:
-    model = OnnxClassifier(payload)
-    probes = probe_sets(trained.data, random_points=options.random_points)
-    parity = parity_gate(trained.estimator, model, probes, options.tolerance)
+    trained: TrainedModel, payload: bytes, baseline: float | None, gate: Gate, random_points: int
+) -> tuple[OnnxModel, ParityResult, QualityResult, Categories]:
     data = trained.data
-    accuracy = accuracy_gate(model, data.x_test, data.y_test, options.threshold, baseline, options.margin)
-    return parity, accuracy
+    model = OnnxModel(payload, data.schema, trained.spec.task)
+    categories = Categories.of(data, unseen_answered(trained))
+    probes = probe_sets(data, categories, random_points=random_points)
+    parity = parity_gate(trained.estimator, model, probes, gate.tolerance, value_scale(data))
+    quality = quality_gate(model, data.x_test, data.y_test, gate, baseline)
+    return model, parity, quality, categories
 
 
-def committed_accuracy(card: dict[str, Any] | None) -> float | None:
-    return None if card is None else float(card["metrics"]["accuracy"])
+def committed_metric(card: dict[str, Any] | None, spec: ModelSpec) -> float | None:
+    """The figure the quality gate must not fall behind: the committed card's, for the same metric.
+
+    Read from any schema version's card (`metrics.<metric>` has not moved), so a
+    card written by an older export still holds the next build to its figure.
+    """
+    metrics = (card or {}).get("metrics")
+    value = metrics.get(spec.gate.metric) if isinstance(metrics, dict) else None
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-def build(estimator: str, out_dir: Path, model_version: str, options: GateOptions = GateOptions()) -> GateOutcome:
+def build(
+    spec_path: Path, out_dir: Path | None = None, estimator: str | None = None,
+    model_version: str | None = None, options: GateOptions = GateOptions(),
+) -> GateOutcome:
     """Train and export; write the model and its card only if both gates pass."""
-    card_path = out_dir / CARD_FILENAME
-    # Read before anything is rewritten: the accuracy gate compares against it.
-    baseline = committed_accuracy(model_card.read_card(card_path))
-    trained = train(estimator)
-    onnx_model = to_onnx(trained.estimator)
+    spec = load_spec(spec_path)
+    if model_version is not None:
+        spec = dataclasses.replace(spec, version=model_version)
+    out_dir = spec_path.parent if out_dir is None else out_dir
+    card_path = out_dir / card_filename(spec.name)
+    # Read before anything is rewritten: the quality gate compares against it.
+    baseline = committed_metric(model_card.read_json(card_path), spec)
+    trained = train(spec, estimator)
+    onnx_model = to_onnx(trained)
     payload = serialize(onnx_model)
-    parity, accuracy = run_gates(trained, payload, baseline, options)
-    if not (parity.passed and accuracy.passed):
-        return GateOutcome(parity, accuracy)
-    card = model_card.build_card(trained, onnx_model, sha256(payload), model_version, parity, accuracy)
-    write_bytes(out_dir / ONNX_FILENAME, payload)
+    gate = options.applied_to(spec.gate)
+    model, parity, quality, categories = run_gates(trained, payload, baseline, gate, options.random_points)
+    if not (parity.passed and quality.passed):
+        return GateOutcome(parity, quality)
+    card = model_card.build_card(
+        trained, onnx_model, model, sha256(payload), parity, quality, categories)
+    write_bytes(out_dir / onnx_filename(spec.name), payload)
     write_bytes(card_path, model_card.dumps(card))
-    return GateOutcome(parity, accuracy, card)
+    return GateOutcome(parity, quality, card)
 
 
-def regate(payload: bytes, card: dict[str, Any], options: GateOptions = GateOptions()) -> GateOutcome:
+def card_spec(card: dict[str, Any], card_path: Path) -> ModelSpec:
+    """The spec a card was built from (relative to the project folder, else beside the card),
+    refused if it changed since."""
+    named = Path(card["spec"]["file"])
+    spec_path = named if named.exists() else card_path.parent / named.name
+    spec = load_spec(spec_path)
+    if spec.sha256 != card["spec"].get("sha256"):
+        raise InputError(f"{spec_path} changed since {card_path} was written (sha256 {spec.sha256},"
+                         f" the card says {card['spec'].get('sha256')}): rebuild the model")
+    return dataclasses.replace(spec, version=str(card.get("version", spec.version)))
+
+
+def retrain(card: dict[str, Any], card_path: Path) -> TrainedModel:
+    """A fresh, deterministic retraining of what the card describes."""
+    spec = card_spec(card, card_path)
+    name = card["estimator"]["name"]
+    return train(spec, None if name == spec.estimator.name else name)
+
+
+def regate(payload: bytes, card: dict[str, Any], card_path: Path, options: GateOptions = GateOptions()) -> GateOutcome:
     """Run both gates on an existing ONNX model against a fresh, deterministic retraining."""
-    trained = train(card["estimator"]["name"])
-    parity, accuracy = run_gates(trained, payload, committed_accuracy(card), options)
-    return GateOutcome(parity, accuracy)
+    trained = retrain(card, card_path)
+    gate = options.applied_to(trained.spec.gate)
+    _, parity, quality, _ = run_gates(trained, payload, committed_metric(card, trained.spec), gate,
+                                      options.random_points)
+    return GateOutcome(parity, quality)

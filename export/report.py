@@ -1,8 +1,10 @@
 """Human-readable renderings of gate results."""
-from export.gates import AccuracyResult, ParityResult
+from export.gates import ParityFigures, ParityResult, QualityResult, ValueParityFigures
 
 
 def parity_report(result: ParityResult, title: str = "PARITY", verdict: str = "parity gate") -> str:
+    if result.sets and all(isinstance(s, ValueParityFigures) for s in result.sets):
+        return _value_report(result, title, verdict)
     header = (
         f"{'set':<38} {'rows':>7} {'label≠':>7} {'ties':>6} {'tie≠':>6} {'p>tol':>6} {'max|Δp|':>9} {'max tol':>9}"
     )
@@ -12,6 +14,7 @@ def parity_report(result: ParityResult, title: str = "PARITY", verdict: str = "p
     ]
     lines.append(header)
     for s in result.sets:
+        assert isinstance(s, ParityFigures)
         lines.append(
             f"{s.name:<38} {s.rows:>7} {s.label_mismatches:>7} {s.ties:>6} {s.excused_tie_mismatches:>6}"
             f" {s.probability_violations:>6} {s.max_abs_diff:>9.2e} {s.max_tolerance:>9.2e}"
@@ -20,12 +23,25 @@ def parity_report(result: ParityResult, title: str = "PARITY", verdict: str = "p
     return "\n".join(lines)
 
 
-def accuracy_report(result: AccuracyResult) -> str:
+def _value_report(result: ParityResult, title: str, verdict: str) -> str:
+    lines = [
+        f"{title} (|Δ| <= {result.tolerance:g} x max(1, max |training target|), scaled by |x| beyond the box)",
+        f"{'set':<38} {'rows':>7} {'Δ>tol':>7} {'max|Δ|':>9} {'max tol':>9}",
+    ]
+    for s in result.sets:
+        assert isinstance(s, ValueParityFigures)
+        lines.append(f"{s.name:<38} {s.rows:>7} {s.value_violations:>7} {s.max_abs_diff:>9.2e} {s.max_tolerance:>9.2e}")
+    lines.append(f"{verdict}: {'PASS' if result.passed else 'FAIL'}")
+    return "\n".join(lines)
+
+
+def quality_report(result: QualityResult) -> str:
     baseline = "none" if result.baseline is None else f"{result.baseline:.4f} (margin {result.margin:g})"
     lines = [
-        "ACCURACY (onnxruntime on the held-out split)",
-        f"accuracy {result.accuracy:.4f} on {result.rows} rows; threshold {result.threshold:.4f}; committed {baseline}",
+        f"QUALITY: {result.metric.upper()} (onnxruntime on the held-out split)",
+        f"{result.metric} {result.value:.4f} on {result.rows} rows; threshold {result.threshold:.4f};"
+        f" committed {baseline}",
         *result.failures,
-        f"accuracy gate: {'PASS' if result.passed else 'FAIL'}",
+        f"quality gate: {'PASS' if result.passed else 'FAIL'}",
     ]
     return "\n".join(lines)

@@ -1,13 +1,35 @@
 """The exported model as onnxruntime runs it: what the gateway will serve."""
+from dataclasses import dataclass
+
 import numpy as np
 import onnxruntime as ort
 
-from export.contract import INPUT_NAME, LABEL_NAME, PROBABILITIES_NAME
+from export.contract import LABEL_NAME, PROBABILITIES_NAME, VALUE_NAME
 from export.errors import InputError
+from export.rows import Rows, Schema
+from export.spec import Task
 
 
-class OnnxClassifier:
-    def __init__(self, payload: bytes) -> None:
+@dataclass(frozen=True)
+class Predictions:
+    labels: np.ndarray | None = None
+    """Classification: int64 labels 0..K-1."""
+    probabilities: np.ndarray | None = None
+    """Classification: float32, (rows, K)."""
+    values: np.ndarray | None = None
+    """Regression: float32, one per row."""
+
+
+def tensor_names(schema: Schema, task: Task) -> tuple[list[str], list[str]]:
+    """The inputs and outputs the export promises for a schema and task."""
+    from export.convert import input_types  # skl2onnx is imported only where it converts
+
+    outputs = [LABEL_NAME, PROBABILITIES_NAME] if task == "classification" else [VALUE_NAME]
+    return [name for name, _ in input_types(schema)], outputs
+
+
+class OnnxModel:
+    def __init__(self, payload: bytes, schema: Schema, task: Task) -> None:
         options = ort.SessionOptions()
         options.log_severity_level = 3
         try:
@@ -16,15 +38,17 @@ class OnnxClassifier:
             raise InputError(f"onnxruntime cannot load the model: {str(error).strip()}") from None
         inputs = [i.name for i in self._session.get_inputs()]
         outputs = [o.name for o in self._session.get_outputs()]
-        if inputs != [INPUT_NAME] or outputs != [LABEL_NAME, PROBABILITIES_NAME]:
+        expected_inputs, expected_outputs = tensor_names(schema, task)
+        if inputs != expected_inputs or outputs != expected_outputs:
             raise InputError(
                 f"the model's tensors are {inputs} -> {outputs}; the contract is"
-                f" {[INPUT_NAME]} -> {[LABEL_NAME, PROBABILITIES_NAME]}"
+                f" {expected_inputs} -> {expected_outputs}"
             )
+        self.task = task
+        self._outputs = outputs
 
-    def run(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Labels (int64) and class probabilities (float32) for float32 rows."""
-        labels, probabilities = self._session.run(
-            [LABEL_NAME, PROBABILITIES_NAME], {INPUT_NAME: np.ascontiguousarray(features, dtype=np.float32)}
-        )
-        return labels, probabilities
+    def run(self, rows: Rows) -> Predictions:
+        results = self._session.run(self._outputs, rows.for_onnx())
+        if self.task == "classification":
+            return Predictions(labels=results[0], probabilities=results[1])
+        return Predictions(values=results[0].reshape(-1))

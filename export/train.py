@@ -1,21 +1,21 @@
-"""Deterministic training on the Iris data that ships with scikit-learn."""
+"""Deterministic training of the estimator a spec names, on the data it names."""
+import importlib
+import sys
 from dataclasses import dataclass
-from typing import Any, Callable, Final, Literal, get_args
+from typing import Any, Callable, Final
 
-import numpy as np
-from sklearn.base import ClassifierMixin
-from sklearn.datasets import load_iris
-from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
+from sklearn.base import is_classifier, is_regressor
+from sklearn.ensemble import (
+    GradientBoostingClassifier,
+    GradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+from sklearn.linear_model import LinearRegression, LogisticRegression
 from threadpoolctl import threadpool_limits
 
-EstimatorName = Literal["logistic_regression", "random_forest", "gradient_boosting"]
-ESTIMATOR_NAMES: Final[tuple[str, ...]] = get_args(EstimatorName)
-
-# The original project's split; changing it changes every published figure.
-TEST_SIZE: Final = 0.2
-SEED: Final = 42
+from export.datasets import Dataset, load_dataset
+from export.spec import ModelSpec, SpecError
 
 # The original was LogisticRegression(max_iter=200), i.e. L-BFGS at tol=1e-4. L-BFGS
 # stops on its own function-change criterion at an iterate that depends on the
@@ -24,36 +24,29 @@ SEED: Final = 42
 # kernels then disagree only around 1e-14, far below the float32 rounding step, and
 # the exported bytes are a property of the data (README, "Reproducibility").
 LOGISTIC_TOLERANCE: Final = 1e-10
-FIT_DTYPE: Final = np.float64
 BLAS_THREADS: Final = 1
+# The seed of the built-in ensembles (the original project's split seed).
+ENSEMBLE_SEED: Final = 42
 
-_FACTORIES: Final[dict[str, Callable[[], ClassifierMixin]]] = {
-    "logistic_regression": lambda: LogisticRegression(solver="newton-cholesky", tol=LOGISTIC_TOLERANCE, max_iter=200),
-    "random_forest": lambda: RandomForestClassifier(n_estimators=100, random_state=SEED),
-    "gradient_boosting": lambda: GradientBoostingClassifier(random_state=SEED),
+BUILTINS: Final[dict[str, dict[str, Callable[[], Any]]]] = {
+    "classification": {
+        "logistic_regression": lambda: LogisticRegression(
+            solver="newton-cholesky", tol=LOGISTIC_TOLERANCE, max_iter=200),
+        "random_forest": lambda: RandomForestClassifier(n_estimators=100, random_state=ENSEMBLE_SEED),
+        "gradient_boosting": lambda: GradientBoostingClassifier(random_state=ENSEMBLE_SEED),
+    },
+    "regression": {
+        "linear_regression": LinearRegression,
+        "random_forest_regressor": lambda: RandomForestRegressor(n_estimators=100, random_state=ENSEMBLE_SEED),
+        "gradient_boosting_regressor": lambda: GradientBoostingRegressor(random_state=ENSEMBLE_SEED),
+    },
 }
-
-
-@dataclass(frozen=True)
-class Dataset:
-    feature_names: list[str]
-    class_names: list[str]
-    x_train: np.ndarray
-    x_test: np.ndarray
-    y_train: np.ndarray
-    y_test: np.ndarray
-
-    @property
-    def x_all(self) -> np.ndarray:
-        return np.concatenate([self.x_train, self.x_test])
-
-    @property
-    def y_all(self) -> np.ndarray:
-        return np.concatenate([self.y_train, self.y_test])
+ESTIMATOR_NAMES: Final[tuple[str, ...]] = tuple(name for table in BUILTINS.values() for name in table)
 
 
 @dataclass(frozen=True)
 class TrainedModel:
+    spec: ModelSpec
     name: str
     estimator: Any
     data: Dataset
@@ -68,40 +61,58 @@ class TrainedModel:
         }
 
 
-def load_dataset() -> Dataset:
-    iris = load_iris()
-    # float32 from the start: it is what the ONNX graph computes in, so scikit-learn
-    # and onnxruntime see exactly the same numbers everywhere downstream.
-    features = iris.data.astype(np.float32)
-    x_train, x_test, y_train, y_test = train_test_split(
-        features, iris.target, test_size=TEST_SIZE, random_state=SEED
-    )
-    return Dataset(
-        feature_names=[str(name) for name in iris.feature_names],
-        class_names=[str(name) for name in iris.target_names],
-        x_train=x_train,
-        x_test=x_test,
-        y_train=y_train,
-        y_test=y_test,
-    )
-
-
-def make_estimator(name: str) -> ClassifierMixin:
+def _builtin(spec: ModelSpec, name: str) -> Any:
+    table = BUILTINS[spec.task]
+    if name not in table:
+        raise SpecError(spec.path, "[estimator] builtin",
+                        f"unknown {spec.task} estimator {name!r}; choose one of {', '.join(table)}")
+    estimator = table[name]()
     try:
-        return _FACTORIES[name]()
-    except KeyError:
-        raise ValueError(f"unknown estimator {name!r}; choose one of {', '.join(ESTIMATOR_NAMES)}") from None
+        return estimator.set_params(**spec.estimator.params)
+    except ValueError as error:
+        raise SpecError(spec.path, "[estimator] params", str(error)) from None
 
 
-def train(name: str = "logistic_regression", data: Dataset | None = None) -> TrainedModel:
-    """Fit the named estimator; the same inputs give the same model, bit for bit."""
-    data = data or load_dataset()
-    estimator = make_estimator(name)
+def _factory(spec: ModelSpec) -> Any:
+    module_name, function_name = str(spec.estimator.factory).split(":")
+    folder = str(spec.estimator.path.resolve())
+    sys.path.insert(0, folder)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        raise SpecError(spec.path, "[estimator] factory",
+                        f"cannot import {module_name!r} from {folder}: {error}") from None
+    finally:
+        sys.path.remove(folder)
+    function = getattr(module, function_name, None)
+    if not callable(function):
+        raise SpecError(spec.path, "[estimator] factory", f"{module_name} has no function {function_name!r}")
+    return function()
+
+
+def make_estimator(spec: ModelSpec, name: str | None = None) -> Any:
+    """The unfitted estimator: `name` (a builtin) if given, else the spec's own."""
+    if name is None and spec.estimator.factory:
+        estimator = _factory(spec)
+    else:
+        estimator = _builtin(spec, name or str(spec.estimator.builtin))
+    fits = is_classifier(estimator) if spec.task == "classification" else is_regressor(estimator)
+    if not fits:
+        raise SpecError(spec.path, "[estimator]", f"{type(estimator).__name__} is not a {spec.task} estimator"
+                        " ([model] task)")
+    return estimator
+
+
+def train(spec: ModelSpec, estimator_name: str | None = None, data: Dataset | None = None) -> TrainedModel:
+    """Fit the spec's estimator; the same inputs give the same model, bit for bit."""
+    data = data or load_dataset(spec)
+    estimator = make_estimator(spec, estimator_name)
     # One BLAS thread: multi-threaded reductions may sum in a different order
     # from run to run, which would change the weights in their last bits.
-    # float64 (an exact widening of the float32 features): on float32 input
-    # scikit-learn's linear models compute in float32, and no solver then reaches
-    # the same weights under different BLAS kernels.
     with threadpool_limits(limits=BLAS_THREADS):
-        estimator.fit(data.x_train.astype(FIT_DTYPE), data.y_train)
-    return TrainedModel(name=name, estimator=estimator, data=data)
+        try:
+            estimator.fit(data.x_train.for_estimator(fit=True), data.y_train)
+        except (ValueError, TypeError) as error:
+            raise SpecError(spec.path, "[estimator]",
+                            f"{type(estimator).__name__} cannot fit the data: {error}") from None
+    return TrainedModel(spec, estimator_name or spec.estimator.name, estimator, data)

@@ -2,9 +2,13 @@
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
+
+# The card schema this gateway reads (export/card_writer.py writes it). Another
+# version is refused at start-up rather than half understood.
+CARD_SCHEMA_VERSION: Final = 2
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,10 @@ class ModelCard:
     @classmethod
     def load(cls, path: Path) -> "ModelCard":
         document = json.loads(path.read_text())
+        found = document.get("schema_version") if isinstance(document, dict) else None
+        if found != CARD_SCHEMA_VERSION:
+            raise ValueError(
+                f"model card {path} has schema_version {found!r}; this gateway reads {CARD_SCHEMA_VERSION}")
         try:
             return cls(
                 name=str(document["name"]),

@@ -19,7 +19,7 @@ from export.convert import sha256
 
 @pytest.fixture
 def model_dir(tmp_path, repo_root):
-    for name in ("iris.onnx", "iris.json"):
+    for name in ("iris.onnx", "iris.json", "iris.toml"):
         shutil.copy(repo_root / "models" / name, tmp_path / name)
     return tmp_path
 
@@ -37,7 +37,7 @@ def _gates(model_dir, *extra):
 def test_gates_pass_on_the_committed_model(model_dir, capsys):
     assert _gates(model_dir) == EXIT_OK
     out = capsys.readouterr().out
-    assert "parity gate: PASS" in out and "accuracy gate: PASS" in out
+    assert "parity gate: PASS" in out and "quality gate: PASS" in out
     assert "100000" in out
 
 
@@ -69,7 +69,7 @@ def test_a_drop_in_accuracy_fails_the_accuracy_gate(model_dir, capsys):
     _rewrite_card(model_dir, lambda card: card["onnx"].update(sha256=sha256((model_dir / "iris.onnx").read_bytes())))
     assert _gates(model_dir, "--random-points", "100") == EXIT_GATE_FAILED
     out = capsys.readouterr().out
-    assert "accuracy gate: FAIL" in out and "below the threshold" in out
+    assert "quality gate: FAIL" in out and "below the threshold" in out
 
 
 def test_missing_card_is_its_own_exit_code(model_dir):

@@ -1,6 +1,6 @@
 import onnx
 
-from export.contract import INPUT_NAME, LABEL_NAME, MODEL_NAME, PROBABILITIES_NAME, TARGET_OPSET
+from export.contract import INPUT_NAME, LABEL_NAME, PROBABILITIES_NAME, TARGET_OPSET
 from export.convert import serialize, to_onnx, write_bytes
 
 
@@ -21,12 +21,12 @@ def test_tensor_names_types_and_shapes(logistic_payload):
 
 def test_graph_name_and_opset_are_fixed(logistic_payload):
     model = onnx.load_from_string(logistic_payload)
-    assert model.graph.name == MODEL_NAME
+    assert model.graph.name == "iris"
     assert {o.version for o in model.opset_import if o.domain in ("", "ai.onnx")} == {TARGET_OPSET}
 
 
 def test_two_exports_are_byte_identical(logistic):
-    assert serialize(to_onnx(logistic.estimator)) == serialize(to_onnx(logistic.estimator))
+    assert serialize(to_onnx(logistic)) == serialize(to_onnx(logistic))
 
 
 def test_write_bytes_replaces_atomically(tmp_path):

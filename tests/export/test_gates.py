@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import onnx
 import pytest
@@ -5,10 +7,14 @@ from onnx import helper
 from sklearn.linear_model import LogisticRegression
 
 from export.convert import serialize, to_onnx
-from export.gates import accuracy_gate, compare, parity_gate
-from export.probes import probe_sets
-from export.runtime import OnnxClassifier
+from export.gates import compare, parity_gate, quality_gate
+from export.probes import Categories, probe_sets
+from export.runtime import OnnxModel
+from export.spec import Gate
 from export.train import TrainedModel
+
+TOLERANCE = 1e-5
+ACCURACY = Gate(metric="accuracy", threshold=0.9, margin=0.0, tolerance=TOLERANCE)
 
 # Fewer random points than the real gate: these tests are about the gate's
 # logic, and the real gate runs its full 100,000 in test_cli and test_reproducibility.
@@ -59,51 +65,61 @@ class TestCompare:
         assert compare("nan", self.probabilities, self.labels, self.labels, broken).probability_violations == 1
 
 
+def probes(data, points=POINTS):
+    return probe_sets(data, Categories.of(data, answered=False), points)
+
+
+def onnx_of(trained: TrainedModel, payload: bytes | None = None) -> OnnxModel:
+    return OnnxModel(payload or serialize(to_onnx(trained)), trained.data.schema, trained.spec.task)
+
+
 def test_parity_passes_for_the_faithful_export(logistic, logistic_onnx):
-    result = parity_gate(logistic.estimator, logistic_onnx, probe_sets(logistic.data, POINTS))
+    result = parity_gate(logistic.estimator, logistic_onnx, probes(logistic.data), TOLERANCE)
     assert result.passed, result
     assert sum(s.rows for s in result.sets) >= POINTS + 150
 
 
 def test_parity_fails_when_a_weight_is_perturbed(logistic, logistic_payload):
-    broken = OnnxClassifier(_perturbed(logistic_payload, 0.05))
-    result = parity_gate(logistic.estimator, broken, probe_sets(logistic.data, POINTS))
+    broken = onnx_of(logistic, _perturbed(logistic_payload, 0.05))
+    result = parity_gate(logistic.estimator, broken, probes(logistic.data), TOLERANCE)
     assert not result.passed
     assert sum(s.probability_violations for s in result.sets) > 0
 
 
 def test_parity_fails_when_another_model_is_swapped_in(forest, logistic_onnx):
-    result = parity_gate(forest.estimator, logistic_onnx, probe_sets(forest.data, POINTS))
+    result = parity_gate(forest.estimator, logistic_onnx, probes(forest.data), TOLERANCE)
     assert not result.passed
     assert sum(s.label_mismatches for s in result.sets) > 0
 
 
 def test_random_forest_ties_are_counted_and_only_they_are_excused(forest):
-    model = OnnxClassifier(serialize(to_onnx(forest.estimator)))
-    result = parity_gate(forest.estimator, model, probe_sets(forest.data, POINTS))
+    model = onnx_of(forest)
+    result = parity_gate(forest.estimator, model, probes(forest.data), TOLERANCE)
     random_set = result.sets[2]
     assert random_set.ties > 0
     assert result.passed
     # The same outputs with one untied label moved must fail: ties excuse nothing else.
-    (probe,) = [p for p in probe_sets(forest.data, POINTS) if p.name == random_set.name]
-    labels, probabilities = model.run(probe.features)
-    reference = forest.estimator.predict_proba(probe.features)
+    (probe,) = [p for p in probes(forest.data) if p.name == random_set.name]
+    predictions = model.run(probe.rows)
+    labels, probabilities = predictions.labels, predictions.probabilities
+    reference = forest.estimator.predict_proba(probe.rows.for_estimator())
     untied = np.flatnonzero(np.sort(reference, axis=1)[:, -1] != np.sort(reference, axis=1)[:, -2])[0]
     labels[untied] = (labels[untied] + 1) % 3
-    figures = compare("moved", reference, forest.estimator.predict(probe.features), labels, probabilities)
+    figures = compare("moved", reference, forest.estimator.predict(probe.rows.for_estimator()), labels, probabilities)
     assert figures.label_mismatches == 1
 
 
 def test_accuracy_passes_for_the_real_model(logistic, logistic_onnx):
-    result = accuracy_gate(logistic_onnx, logistic.data.x_test, logistic.data.y_test)
-    assert result.passed and result.accuracy >= 0.9
+    result = quality_gate(logistic_onnx, logistic.data.x_test, logistic.data.y_test, ACCURACY)
+    assert result.passed and result.value >= 0.9
 
 
 def test_accuracy_fails_for_a_weak_model(logistic: TrainedModel):
     data = logistic.data
     shuffled = np.random.default_rng(0).permutation(data.y_train)
-    weak = LogisticRegression(max_iter=200).fit(data.x_train, shuffled)
-    result = accuracy_gate(OnnxClassifier(serialize(to_onnx(weak))), data.x_test, data.y_test)
+    weak = LogisticRegression(max_iter=200).fit(data.x_train.numbers, shuffled)
+    weak_model = onnx_of(dataclasses.replace(logistic, estimator=weak))
+    result = quality_gate(weak_model, data.x_test, data.y_test, ACCURACY)
     assert not result.passed
     assert "below the threshold" in result.failures[0]
 
@@ -113,8 +129,9 @@ def test_accuracy_fails_on_a_drop_below_the_committed_figure(logistic, logistic_
     # One wrong target costs 1/30 of accuracy: 0.967 against a committed 1.0.
     targets = data.y_test.copy()
     targets[0] = (targets[0] + 1) % 3
-    assert not accuracy_gate(logistic_onnx, data.x_test, targets, baseline=1.0, margin=0.01).passed
-    assert accuracy_gate(logistic_onnx, data.x_test, targets, baseline=1.0, margin=0.05).passed
+    tight, loose = dataclasses.replace(ACCURACY, margin=0.01), dataclasses.replace(ACCURACY, margin=0.05)
+    assert not quality_gate(logistic_onnx, data.x_test, targets, tight, baseline=1.0).passed
+    assert quality_gate(logistic_onnx, data.x_test, targets, loose, baseline=1.0).passed
 
 
 def test_far_rows_get_a_tolerance_scaled_by_their_magnitude():
@@ -128,9 +145,9 @@ def test_far_rows_get_a_tolerance_scaled_by_their_magnitude():
 
 
 def test_parity_probes_reach_far_outside_the_training_box(dataset, logistic, logistic_onnx):
-    sets = {probe.name: probe for probe in probe_sets(dataset, random_points=100)}
+    sets = {probe.name: probe for probe in probes(dataset, 100)}
     far = [probe for name, probe in sets.items() if name.startswith("far out")]
-    assert max(float(np.abs(probe.features).max()) for probe in far) > 9_000
+    assert max(float(np.abs(probe.rows.numbers).max()) for probe in far) > 9_000
     assert all(probe.scale is not None and probe.scale.max() > 10 for probe in far)
-    result = parity_gate(logistic.estimator, logistic_onnx, far)
+    result = parity_gate(logistic.estimator, logistic_onnx, far, TOLERANCE)
     assert result.passed, result.to_dict()

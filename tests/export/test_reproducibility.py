@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from export.equivalence import BYTE_REPRODUCIBLE_MACHINES
-from export.train import ESTIMATOR_NAMES
 
 # OPENBLAS_CORETYPE -> the /proc/cpuinfo flags its kernels execute, and the names
 # threadpoolctl reports for it (scipy-openblas maps Prescott to its Katmai
@@ -30,12 +29,22 @@ KERNELS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 
 # What `export build` writes for the model, minus the gates: train, convert,
 # serialize. Printed as JSON with the kernels that actually ran.
+# Every builtin classifier on Iris, and every shipped example spec.
 _FINGERPRINT = """
 import hashlib, json
+from pathlib import Path
 from threadpoolctl import threadpool_info
+from export.contract import DEFAULT_SPEC
 from export.convert import serialize, to_onnx
-from export.train import ESTIMATOR_NAMES, train
-hashes = {name: hashlib.sha256(serialize(to_onnx(train(name).estimator))).hexdigest() for name in ESTIMATOR_NAMES}
+from export.spec import load_spec
+from export.train import BUILTINS, train
+def digest(trained):
+    return hashlib.sha256(serialize(to_onnx(trained))).hexdigest()
+iris = load_spec(DEFAULT_SPEC)
+hashes = {f"iris/{name}": digest(train(iris, name)) for name in BUILTINS["classification"]}
+for path in sorted(Path("models/examples").glob("*/*.toml")):
+    spec = load_spec(path)
+    hashes[spec.name] = digest(train(spec))
 kernels = sorted({pool["architecture"] for pool in threadpool_info() if pool.get("internal_api") == "openblas"})
 print(json.dumps({"hashes": hashes, "kernels": kernels}))
 """
@@ -123,11 +132,12 @@ def test_every_openblas_kernel_builds_the_same_bytes(
         assert_same_build(rebuilt, repo_root / "models", name, f"the build under {kernel}")
     seen = fingerprint(repo_root, kernel, hash_seed)
     assert set(seen["kernels"]) <= reported, f"asked for {kernel}, OpenBLAS ran {seen['kernels']}"
-    assert seen["hashes"]["logistic_regression"] == committed_card["onnx"]["sha256"], (
+    assert seen["hashes"]["iris/logistic_regression"] == committed_card["onnx"]["sha256"], (
         f"under {kernel} the served model's bytes differ from the committed card"
     )
-    for name in ESTIMATOR_NAMES:
-        assert seen["hashes"][name] == default_fingerprint["hashes"][name], f"{name} under {kernel}"
+    assert set(seen["hashes"]) >= {"breast_cancer", "diabetes", "churn"}
+    differ = sorted(name for name, digest in seen["hashes"].items() if digest != default_fingerprint["hashes"][name])
+    assert not differ, f"under {kernel} these models' bytes differ from the default kernel's: {differ}"
 
 
 def test_committed_card_was_built_by_the_locked_versions(repo_root, committed_card):

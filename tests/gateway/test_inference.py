@@ -6,6 +6,7 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
+from gateway.card_reader import CARD_SCHEMA_VERSION
 from gateway.inference import Model, ModelError, unchecked_run
 
 
@@ -67,6 +68,6 @@ def test_a_model_that_does_not_match_its_card_is_refused(settings, tmp_path):
 
 
 def test_a_card_missing_fields_is_refused(settings, tmp_path):
-    (tmp_path / "iris.json").write_text(json.dumps({"name": "iris"}))
+    (tmp_path / "iris.json").write_text(json.dumps({"schema_version": CARD_SCHEMA_VERSION, "name": "iris"}))
     with pytest.raises(ValueError, match="lacks"):
         Model.load(settings.model_path, tmp_path / "iris.json")

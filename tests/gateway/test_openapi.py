@@ -67,7 +67,7 @@ def other_model(tmp_path):
     (tmp_path / "other.onnx").write_bytes(payload)
     low, high = x.min(axis=0).tolist(), x.max(axis=0).tolist()
     card = {
-        "name": "other", "version": "7", "onnx": {"sha256": hashlib.sha256(payload).hexdigest()},
+        "schema_version": 2, "name": "other", "version": "7", "onnx": {"sha256": hashlib.sha256(payload).hexdigest()},
         "features": ["a", "b", "c"], "classes": ["k0", "k1", "k2", "k3", "k4"],
         "feature_range": {"min": low, "max": high},
         "parity_region": {"box": {"min": low, "max": high}},

@@ -172,7 +172,7 @@ def test_build_context_holds_only_what_the_builds_copy(repo_root):
     files = context_files(repo_root)
     top = {name.split("/")[0] for name in files}
     assert top == {"export", "gateway", "models", "train.lock", "serve.lock"}
-    assert {f for f in files if f.startswith("models/")} == {"models/iris.onnx", "models/iris.json"}
+    assert {f for f in files if f.startswith("models/")} == {"models/iris.onnx", "models/iris.json", "models/iris.toml"}
     assert not any("__pycache__" in f for f in files)
 
 
