@@ -147,6 +147,26 @@ def start_gateway(repo_root: Path, tmp_path: Path):
         yield start
 
 
+# The shipped example specs (models/examples/<name>/<name>.toml), built once per run.
+EXAMPLES = ("breast_cancer", "diabetes", "churn")
+
+
+@pytest.fixture(scope="session")
+def built_examples(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Each example built as a user builds it (`make model SPEC=...`), once per run:
+    name -> the folder holding its .onnx and .json."""
+    built = {}
+    for name in EXAMPLES:
+        folder = tmp_path_factory.mktemp(f"example-{name}")
+        subprocess.run(
+            ["make", "--no-print-directory", "model", f"SPEC=models/examples/{name}/{name}.toml",
+             f"MODEL_DIR={folder}"],
+            cwd=repo_root, check=True, capture_output=True, text=True, timeout=600,
+        )
+        built[name] = folder
+    return built
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
     """What the image and rehearsal tests used (engine, base image) and measured."""
     from tests import summary

@@ -13,28 +13,15 @@ from export.cli import EXIT_BAD_INPUT, EXIT_GATE_FAILED, EXIT_OK, main
 from export.datasets import load_dataset
 from export.spec import load_spec
 from export.train import train
-
-EXAMPLES = ("breast_cancer", "diabetes", "churn")
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory, repo_root) -> dict[str, Path]:
-    """Each example built once for this module, with the gate's full probe sets."""
-    out = {}
-    for name in EXAMPLES:
-        folder = tmp_path_factory.mktemp(name)
-        assert main(["build", "--spec", str(repo_root / "models" / "examples" / name / f"{name}.toml"),
-                     "--out", str(folder)]) == EXIT_OK
-        out[name] = folder
-    return out
+from tests.conftest import EXAMPLES
 
 
-def card_of(built: dict[str, Path], name: str) -> dict:
-    return json.loads((built[name] / f"{name}.json").read_text())
+def card_of(built_examples: dict[str, Path], name: str) -> dict:
+    return json.loads((built_examples[name] / f"{name}.json").read_text())
 
 
-def session_of(built: dict[str, Path], name: str) -> ort.InferenceSession:
-    return ort.InferenceSession(str(built[name] / f"{name}.onnx"), providers=["CPUExecutionProvider"])
+def session_of(built_examples: dict[str, Path], name: str) -> ort.InferenceSession:
+    return ort.InferenceSession(str(built_examples[name] / f"{name}.onnx"), providers=["CPUExecutionProvider"])
 
 
 def feeds(card: dict, rows: list[list]) -> dict[str, np.ndarray]:
@@ -50,11 +37,11 @@ def feeds(card: dict, rows: list[list]) -> dict[str, np.ndarray]:
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
-def test_every_example_answers_its_card_examples_as_the_card_says(built, name):
-    card = card_of(built, name)
+def test_every_example_answers_its_card_examples_as_the_card_says(built_examples, name):
+    card = card_of(built_examples, name)
     assert card["schema_version"] == 2 and card["gates"]["parity"]["passed"]
     rows = [example["features"] for example in card["examples"]]
-    outputs = session_of(built, name).run(None, feeds(card, rows))
+    outputs = session_of(built_examples, name).run(None, feeds(card, rows))
     expected = [example["prediction"] for example in card["examples"]]
     if card["task"] == "classification":
         assert outputs[0].tolist() == expected
@@ -63,8 +50,8 @@ def test_every_example_answers_its_card_examples_as_the_card_says(built, name):
         assert outputs[0].reshape(-1).tolist() == pytest.approx(expected, rel=1e-6)
 
 
-def test_the_regressor_card_names_its_value_and_spreads_its_examples(built):
-    card = card_of(built, "diabetes")
+def test_the_regressor_card_names_its_value_and_spreads_its_examples(built_examples):
+    card = card_of(built_examples, "diabetes")
     assert card["task"] == "regression" and "classes" not in card
     assert card["tensors"]["outputs"] == [{"name": "variable", "datatype": "FP32", "shape": [-1, 1]}]
     assert card["value"]["target"] == "target" and card["value"]["min"] < card["value"]["max"]
@@ -73,8 +60,8 @@ def test_the_regressor_card_names_its_value_and_spreads_its_examples(built):
     assert card["metrics"]["r2"] >= 0.4 and card["gates"]["r2"]["passed"]
 
 
-def test_the_mixed_example_takes_one_input_per_column_and_proves_unseen_categories(built):
-    card = card_of(built, "churn")
+def test_the_mixed_example_takes_one_input_per_column_and_proves_unseen_categories(built_examples):
+    card = card_of(built_examples, "churn")
     assert [(t["name"], t["datatype"]) for t in card["tensors"]["inputs"]] == [
         ("tenure_months", "FP32"), ("monthly_charges", "FP32"), ("support_calls", "FP32"),
         ("plan", "BYTES"), ("region", "BYTES")]
@@ -89,15 +76,15 @@ def test_the_mixed_example_takes_one_input_per_column_and_proves_unseen_categori
     assert card["estimator"]["steps"] == "Pipeline(ColumnTransformer, LogisticRegression)"
 
 
-def test_an_unseen_category_gets_scikit_learns_answer(built, repo_root):
-    card = card_of(built, "churn")
+def test_an_unseen_category_gets_scikit_learns_answer(built_examples, repo_root):
+    card = card_of(built_examples, "churn")
     spec = load_spec(repo_root / "models" / "examples" / "churn" / "churn.toml")
     trained = train(spec)
     row = list(card["examples"][0]["features"])
     row[3], row[4] = "enterprise", "moon"
     frame = trained.data.x_test.take(slice(0, 1)).for_estimator()
     frame.iloc[0] = row
-    labels, probabilities = session_of(built, "churn").run(None, feeds(card, [row]))
+    labels, probabilities = session_of(built_examples, "churn").run(None, feeds(card, [row]))
     assert labels.tolist() == trained.estimator.predict(frame).tolist()
     np.testing.assert_allclose(probabilities, trained.estimator.predict_proba(frame), atol=1e-5)
 

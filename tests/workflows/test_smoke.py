@@ -21,7 +21,7 @@ def test_smoke_passes_against_the_gateway(repo_root, start_gateway):
     gateway = start_gateway()
     result = smoke(repo_root, gateway.url, "--wait", "10")
     assert result.returncode == 0, result.stderr
-    assert "prediction 0" in result.stdout
+    assert "3 examples of iris's card answered as it says" in result.stdout
 
 
 def test_smoke_fails_when_nothing_answers(repo_root):
