@@ -1,4 +1,5 @@
-"""The model card as the gateway needs it: identity, classes, the training range and the proven region."""
+"""The model card as the gateway needs it: identity, task, columns, classes, the
+training range and the proven region."""
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,13 +13,27 @@ CARD_SCHEMA_VERSION: Final = 2
 
 
 @dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str
+    """"number" or "category"."""
+    categories: frozenset[str] = frozenset()
+    """A category column's values seen in training."""
+
+
+@dataclass(frozen=True)
 class ModelCard:
     name: str
     version: str
     sha256: str
+    task: str
+    """"classification" or "regression"."""
     features: tuple[str, ...]
+    columns: tuple[Column, ...]
     classes: tuple[str, ...]
+    """A classifier's class names by label; empty for a regressor."""
     feature_min: np.ndarray
+    """The training range of the number columns, in their order."""
     feature_max: np.ndarray
     parity_min: np.ndarray
     parity_max: np.ndarray
@@ -27,10 +42,30 @@ class ModelCard:
     """The card as written by the export stage, served as is to humans."""
 
     @property
-    def examples(self) -> list[tuple[str, list[float]]]:
-        """(class, row): one typical training row per class, for the API's examples;
-        none in a card written before the export stage recorded them."""
-        return [(str(example["class"]), list(example["features"])) for example in self.document.get("examples", ())]
+    def regression(self) -> bool:
+        return self.task == "regression"
+
+    @property
+    def has_categories(self) -> bool:
+        return any(column.kind == "category" for column in self.columns)
+
+    @property
+    def inputs(self) -> list[dict[str, Any]]:
+        """The ONNX inputs: one FP32 `input`, or one tensor per column."""
+        return list(self.document["tensors"]["inputs"])
+
+    @property
+    def outputs(self) -> list[dict[str, Any]]:
+        return list(self.document["tensors"]["outputs"])
+
+    @property
+    def examples(self) -> list[tuple[str, list[Any]]]:
+        """(what it shows, row): the card's example rows, for the API's examples."""
+        return [
+            (str(example["class"]) if "class" in example else f"predicted {example['prediction']:.4g}",
+             list(example["features"]))
+            for example in self.document.get("examples", ())
+        ]
 
     @classmethod
     def load(cls, path: Path) -> "ModelCard":
@@ -40,12 +75,18 @@ class ModelCard:
             raise ValueError(
                 f"model card {path} has schema_version {found!r}; this gateway reads {CARD_SCHEMA_VERSION}")
         try:
+            columns = tuple(
+                Column(str(c["name"]), str(c["kind"]), frozenset(map(str, c.get("categories", ()))))
+                for c in document["feature_columns"]
+            )
             return cls(
                 name=str(document["name"]),
                 version=str(document["version"]),
                 sha256=str(document["onnx"]["sha256"]),
+                task=str(document.get("task", "classification")),
                 features=tuple(document["features"]),
-                classes=tuple(document["classes"]),
+                columns=columns,
+                classes=tuple(document.get("classes", ())),
                 feature_min=np.asarray(document["feature_range"]["min"], dtype=np.float32),
                 feature_max=np.asarray(document["feature_range"]["max"], dtype=np.float32),
                 parity_min=np.asarray(document["parity_region"]["box"]["min"], dtype=np.float32),

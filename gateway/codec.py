@@ -4,7 +4,7 @@ The fast path leans on numpy to validate in bulk; only a request already known t
 be bad is walked element by element, to say exactly what is wrong with it.
 """
 from dataclasses import dataclass
-from typing import Any, Final, Sequence
+from typing import Any, Final, NamedTuple, Sequence
 
 import numpy as np
 import orjson
@@ -15,12 +15,29 @@ _FLOAT32_MAX: Final = float(np.finfo(np.float32).max)
 EXAMPLE: Final = '{"features": [5.1, 3.5, 1.4, 0.2]}'
 
 
-@dataclass(frozen=True)
-class PredictRequest:
+class PredictRequest(NamedTuple):
+    # A NamedTuple, not a frozen dataclass: built on every request, and a frozen
+    # dataclass pays an object.__setattr__ per field.
     rows: np.ndarray
-    """float32, C-contiguous, shape (n, n_features), every value finite."""
+    """float32, C-contiguous, shape (n, number columns), every value finite."""
     single: bool
     """True for {"features": [...]}, answered with the singular shape."""
+    categories: np.ndarray | None = None
+    """For a model with category columns: str objects, shape (n, category columns)."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The columns a request's rows hold, from the model card."""
+    names: tuple[str, ...]
+    kinds: tuple[str, ...]
+    """"number" or "category", per column."""
+    per_column: bool
+    """Whether any column is a category (then rows are decoded column by column)."""
+
+    @classmethod
+    def of(cls, names: Sequence[str], kinds: Sequence[str]) -> "Layout":
+        return cls(tuple(names), tuple(kinds), "category" in kinds)
 
 
 def json_kind(value: Any) -> str:
@@ -137,7 +154,70 @@ def all_numbers(rows: list[Any]) -> bool:
     return all(type(row) is list and NUMBER_TYPES.issuperset(map(type, row)) for row in rows)
 
 
-def decode_predict(body: bytes, n_features: int, max_rows: int) -> PredictRequest:
+def named_row(value: dict[str, Any], names: Sequence[str], where: str) -> list[Any]:
+    """A row given by feature name, in the model's column order."""
+    for key in value:
+        if key not in names:
+            raise InvalidInput(f"{where} names unknown feature {shown(key)}; the features are {', '.join(names)}")
+    missing = [name for name in names if name not in value]
+    if missing:
+        raise InvalidInput(f"{where} lacks feature{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
+    return [value[name] for name in names]
+
+
+def by_position(value: Any, names: Sequence[str], field: str, single: bool, max_rows: int) -> Any:
+    """Rows given by name ({"sepal_length": 5.1, ...}) as rows by position; anything else as it is."""
+    if single:
+        return named_row(value, names, f'"{field}"') if type(value) is dict else value
+    if type(value) is not list or not value or type(value[0]) is not dict:
+        return value
+    if len(value) > max_rows:
+        raise InvalidInput(f'"{field}" holds {len(value)} rows; the limit is {max_rows}')
+    rows = []
+    for index, row in enumerate(value):
+        if type(row) is not dict:
+            raise InvalidInput(f'"{field}" row {index} must be an object of features like row 0, got {json_kind(row)}')
+        rows.append(named_row(row, names, f'"{field}" row {index}'))
+    return rows
+
+
+def to_table(value: Any, layout: Layout, max_rows: int, field: str, single: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of numbers and category strings as a float32 matrix of the number columns
+    and an object matrix of the category columns, or InvalidInput naming the value."""
+    n_columns = len(layout.names)
+    if not isinstance(value, list):
+        shape = f"a list of {n_columns} values" if single else "a list of rows"
+        raise InvalidInput(f'"{field}" must be {shape}, got {json_kind(value)}')
+    rows = [value] if single else value
+    if not rows:
+        raise InvalidInput(f'"{field}" must hold at least one row')
+    if len(rows) > max_rows:
+        raise InvalidInput(f'"{field}" holds {len(rows)} rows; the limit is {max_rows}')
+    numbers: list[float] = []
+    categories: list[str] = []
+    for index, row in enumerate(rows):
+        where = f'"{field}"' if single else f'"{field}" row {index}'
+        if type(row) is not list or len(row) != n_columns:
+            got = f"{len(row)} values" if type(row) is list else json_kind(row)
+            raise InvalidInput(f"{where} must be a list of {n_columns} values ({', '.join(layout.names)}), got {got}")
+        for position, (name, kind, item) in enumerate(zip(layout.names, layout.kinds, row)):
+            if kind == "number":
+                if type(item) not in NUMBER_TYPES:
+                    raise InvalidInput(f"{where} position {position} ({name}) must be a number, got {json_kind(item)}")
+                if not -_FLOAT32_MAX <= item <= _FLOAT32_MAX:
+                    raise InvalidInput(f"{where} position {position} ({name}) is {item}, outside the float32 range")
+                numbers.append(item)
+            elif type(item) is str:
+                categories.append(item)
+            else:
+                raise InvalidInput(
+                    f"{where} position {position} ({name}) must be a string (a category), got {json_kind(item)}")
+    n_numbers = layout.kinds.count("number")
+    return (np.array(numbers, dtype=np.float32).reshape(len(rows), n_numbers),
+            np.array(categories, dtype=object).reshape(len(rows), n_columns - n_numbers))
+
+
+def decode_predict(body: bytes, n_features: int, max_rows: int, layout: Layout | None = None) -> PredictRequest:
     document = parse_json(body)
     if not isinstance(document, dict):
         raise InvalidInput(f"request body must be a JSON object such as {EXAMPLE}, got {json_kind(document)}")
@@ -148,11 +228,27 @@ def decode_predict(body: bytes, n_features: int, max_rows: int) -> PredictReques
         raise InvalidInput(f'request body must have "features" (one row) or "instances" (a list of rows): {EXAMPLE}')
     field = "features" if has_features else "instances"
     single = has_features
+    value = document[field]
+    # Rows by name, or a model with category columns: the slower, general path. Rows
+    # of numbers by position (the original contract) go straight on.
+    if layout is not None and (layout.per_column or type(value) is dict or (
+            type(value) is list and value and type(value[0]) is dict)):
+        value = by_position(value, layout.names, field, single, max_rows)
+        if layout.per_column:
+            numbers, categories = to_table(value, layout, max_rows, field, single)
+            return PredictRequest(numbers, single, categories)
     # A string needs quotes beyond the field name's two, a boolean its literal; without
     # either in the raw body, the element walk that finds them is skipped.
     may_hold_non_numbers = body.count(b'"') > 2 or b"true" in body or b"false" in body
-    rows = to_rows(document[field], n_features, max_rows, field, single, may_hold_non_numbers)
+    rows = to_rows(value, n_features, max_rows, field, single, may_hold_non_numbers)
     return PredictRequest(rows, single)
+
+
+def encode_values(values: np.ndarray, single: bool) -> bytes:
+    """A regressor's answer: {"prediction": 151.2} for one row, {"predictions": [...]} for many."""
+    if single:  # a float32 scalar: written as its shortest decimal, as in a batch
+        return orjson.dumps({"prediction": values[0]}, option=orjson.OPT_SERIALIZE_NUMPY)
+    return orjson.dumps({"predictions": values}, option=orjson.OPT_SERIALIZE_NUMPY)
 
 
 def encode_predict(labels: np.ndarray, probabilities: np.ndarray, classes: Sequence[str], single: bool) -> bytes:

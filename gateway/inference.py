@@ -2,29 +2,33 @@
 import hashlib
 import logging
 import math
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Final
+from typing import Callable, Final, NamedTuple
 
 import numpy as np
 import onnxruntime as ort
 
 from gateway.bounds import Box
 from gateway.card_reader import ModelCard
+from gateway.codec import Layout
 from gateway.errors import InvalidInput, ModelFault
 
 INPUT_NAME: Final = "input"
 OUTPUT_NAMES: Final = ["label", "probabilities"]
+# The card's datatypes as onnxruntime names the tensor types.
+ONNX_TYPES: Final = {"FP32": "tensor(float)", "BYTES": "tensor(string)"}
 
 logger = logging.getLogger("gateway.inference")
 
 
-@dataclass(frozen=True)
-class Prediction:
+class Prediction(NamedTuple):
+    # A NamedTuple: built on every request (see codec.PredictRequest).
     labels: np.ndarray
-    """int64, one per row."""
+    """int64, one per row (a regressor's: empty)."""
     probabilities: np.ndarray
-    """float32, one row of class probabilities per input row."""
+    """float32, one row of class probabilities per input row (a regressor's: empty)."""
+    values: np.ndarray | None = None
+    """A regressor's float32 prediction, one per row."""
 
 
 def unchecked_run(session: ort.InferenceSession) -> Callable[..., list[np.ndarray]]:
@@ -34,6 +38,14 @@ def unchecked_run(session: ort.InferenceSession) -> Callable[..., list[np.ndarra
     one place it is used; tests/gateway/test_inference.py fails naming the installed
     onnxruntime if an upgrade removes it."""
     return session._sess.run
+
+
+_NO_LABELS: Final = np.empty(0, dtype=np.int64)
+_NO_PROBABILITIES: Final = np.empty((0, 0), dtype=np.float32)
+
+
+def _rows(indexes: np.ndarray) -> str:
+    return ", ".join(str(i) for i in indexes[:5]) + (", ..." if len(indexes) > 5 else "")
 
 
 class ModelError(RuntimeError):
@@ -49,6 +61,13 @@ class Model:
         self._run_options = ort.RunOptions()
         self.card = card
         self.n_features = len(card.features)
+        self.output_names = [output["name"] for output in card.outputs]
+        # A model with a category column takes one [rows, 1] tensor per column.
+        self.per_column = card.has_categories
+        self.regression = card.regression
+        self.layout = Layout.of(card.features, [column.kind for column in card.columns])
+        self._number_columns = [i for i, c in enumerate(card.columns) if c.kind == "number"]
+        self._seen = [c.categories for c in card.columns if c.kind == "category"]
         self.training_range = Box(card.feature_min, card.feature_max)
         self.parity_region = Box(card.parity_min, card.parity_max)
         # The export widens the training range into the parity region, so rows inside
@@ -77,44 +96,85 @@ class Model:
         """The session, the card and the gateway must agree on the tensors."""
         inputs = [(i.name, i.type, i.shape[1:]) for i in self._session.get_inputs()]
         outputs = [o.name for o in self._session.get_outputs()]
-        if inputs != [(INPUT_NAME, "tensor(float)", [self.n_features])] or outputs != list(OUTPUT_NAMES):
-            raise ModelError(f"model signature {inputs} -> {outputs} is not the one the gateway serves")
-        described = self.card.document.get("tensors", {})
-        card_input = described.get("input", {}).get("name")
-        card_outputs = [output.get("name") for output in described.get("outputs", [])]
-        if card_input != INPUT_NAME or card_outputs != list(OUTPUT_NAMES):
-            raise ModelError(f"the card describes tensors {card_input} -> {card_outputs}, not the model's")
+        card = self.card
+        if card.has_categories:
+            expected = [(c.name, ONNX_TYPES["FP32" if c.kind == "number" else "BYTES"], [1]) for c in card.columns]
+        else:
+            expected = [(INPUT_NAME, ONNX_TYPES["FP32"], [self.n_features])]
+        served = ["variable"] if card.regression else list(OUTPUT_NAMES)
+        if inputs != expected or outputs != served:
+            raise ModelError(f"model signature {inputs} -> {outputs} is not the one the gateway serves"
+                             f" for this card: {expected} -> {served}")
+        card_inputs = [(tensor.get("name"), tensor.get("datatype")) for tensor in card.inputs]
+        model_inputs = [(name, "FP32" if kind == ONNX_TYPES["FP32"] else "BYTES") for name, kind, _ in inputs]
+        if card_inputs != model_inputs or self.output_names != outputs:
+            raise ModelError(f"the card describes tensors {card_inputs} -> {self.output_names},"
+                             f" the model has {model_inputs} -> {outputs}")
 
-    def predict(self, rows: np.ndarray) -> Prediction:
-        """rows: float32, C-contiguous, shape (n, n_features), finite.
+    def _feeds(self, rows: np.ndarray, categories: np.ndarray | None) -> dict[str, np.ndarray]:
+        """One [rows, 1] tensor per column, in the card's order."""
+        assert categories is not None
+        feeds = {}
+        numbers, strings = iter(rows.T), iter(categories.T)
+        for column in self.card.columns:
+            values = next(numbers) if column.kind == "number" else next(strings)
+            feeds[column.name] = np.ascontiguousarray(values.reshape(-1, 1))
+        return feeds
+
+    def predict(self, rows: np.ndarray, categories: np.ndarray | None = None) -> Prediction:
+        """rows: float32, C-contiguous, shape (n, number columns), finite; categories:
+        str objects, shape (n, category columns), for a model that has them.
 
         Finite inputs near the float32 limit can still overflow inside the model
         (found by fuzzing: ±1.8e38 gives inf - inf); such rows are refused rather
         than answered with null probabilities."""
+        feeds = self._feeds(rows, categories) if self.per_column else {INPUT_NAME: rows}
         try:
-            labels, probabilities = self._run(OUTPUT_NAMES, {INPUT_NAME: rows}, self._run_options)
+            outputs = self._run(self.output_names, feeds, self._run_options)
         except Exception as error:  # onnxruntime raises its own unexported classes
             raise ModelFault(f"onnxruntime failed on {len(rows)} row(s): {error}") from error
+        if self.regression:
+            values = outputs[0].reshape(-1)
+            if not np.isfinite(values).all():
+                raise InvalidInput(f"the model cannot score row {_rows(np.flatnonzero(~np.isfinite(values)))}:"
+                                   f" its values are too extreme (the prediction overflows); {self.ranges}")
+            return Prediction(_NO_LABELS, _NO_PROBABILITIES, values)
+        labels, probabilities = outputs
         # One row's probabilities are summed in plain Python (a third of numpy's cost);
         # the float64 sum of finite float32 values is finite, of any inf or nan is not.
         finite = math.isfinite(sum(probabilities[0].tolist())) if len(probabilities) == 1 else (
             np.isfinite(probabilities).all())
         if not finite:
             bad = np.flatnonzero(~np.isfinite(probabilities).all(axis=1))
-            shown = ", ".join(str(i) for i in bad[:5]) + (", ..." if len(bad) > 5 else "")
             raise InvalidInput(
-                f"the model cannot score row {shown}: its values are too extreme (the probabilities overflow); "
-                "features are lengths in centimetres"
+                f"the model cannot score row {_rows(bad)}: its values are too extreme (the probabilities overflow);"
+                f" {self.ranges}"
             )
         return Prediction(labels, probabilities)
+
+    @property
+    def ranges(self) -> str:
+        """The training range of each number column, for messages about extreme values."""
+        numbers = [c.name for c in self.card.columns if c.kind == "number"]
+        spans = [f"{name} {low:g} to {high:g}" for name, low, high in
+                 zip(numbers, self.card.feature_min.tolist(), self.card.feature_max.tolist())]
+        return "the training range is " + ", ".join(spans)
 
     def warm_up(self) -> None:
         """One inference through the real path, so the first client does not pay for lazy set-up."""
         middle = ((self.card.feature_min + self.card.feature_max) / 2).reshape(1, -1).astype(np.float32)
-        prediction = self.predict(middle)
-        if prediction.labels.shape != (1,) or prediction.probabilities.shape != (1, len(self.card.classes)):
-            raise ModelError(f"warm-up returned shapes {prediction.labels.shape}, {prediction.probabilities.shape}")
+        categories = np.array([[sorted(seen)[0] if seen else "" for seen in self._seen]], dtype=object)
+        prediction = self.predict(middle, categories if self.per_column else None)
+        expected = ((0,), (0, 0), (1,)) if self.card.regression else ((1,), (1, len(self.card.classes)), None)
+        shapes = (prediction.labels.shape, prediction.probabilities.shape,
+                  None if prediction.values is None else prediction.values.shape)
+        if shapes != expected:
+            raise ModelError(f"warm-up returned shapes {shapes}, expected {expected}")
         logger.info("model %s version %s warmed up", self.card.name, self.card.version)
+
+    def unseen(self, categories: np.ndarray) -> int:
+        """Rows holding a category the model never saw in training."""
+        return sum(1 for row in categories.tolist() if any(value not in seen for value, seen in zip(row, self._seen)))
 
     def outside(self, rows: np.ndarray) -> tuple[int, int]:
         """Rows outside the training range (drift), and outside the proven parity region."""

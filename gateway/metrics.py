@@ -59,6 +59,10 @@ def observe_many(histogram: Histogram, counts_per_bucket: list[int], total_secon
             buckets[index].inc(count)
 
 
+# A regressor's predictions are counted in this many buckets across its training targets.
+VALUE_BUCKETS: Final = 10
+
+
 class _Tally:
     """Requests of one (route, method, status) since the last flush."""
 
@@ -102,6 +106,16 @@ class Metrics:
             "gateway_model_info", "The model being served", ["name", "version", "sha256"],
             registry=self.registry, multiprocess_mode="max",
         )
+        self._unseen = Counter(
+            "gateway_unseen_category_rows", "Predicted rows holding a category never seen in training",
+            registry=self.registry,
+        )
+        # A regressor's predictions, in buckets spread over its training targets (set_model).
+        self._values: Histogram | None = None
+        self._value_edges: list[float] = []
+        self._pending_values: list[int] = []
+        self._pending_values_sum = 0.0
+        self._pending_unseen = 0
         self._class_names: list[str] = []
         self._pending: dict[tuple[str, str, int], _Tally] = {}
         self._pending_classes: list[int] = []
@@ -113,6 +127,29 @@ class Metrics:
         self._info.labels(card.name, card.version, card.sha256).set(1)
         self._class_names = list(card.classes)
         self._pending_classes = [0] * len(card.classes)
+        if card.regression and self._values is None:
+            value = card.document["value"]
+            edges = np.linspace(float(value["min"]), float(value["max"]), VALUE_BUCKETS + 1)
+            self._value_edges = [float(f"{edge:.6g}") for edge in edges]
+            self._values = Histogram(
+                "gateway_predicted_values", "A regressor's predictions (buckets span the training targets)",
+                buckets=self._value_edges, registry=self.registry,
+            )
+            self._pending_values = [0] * (len(self._value_edges) + 1)
+
+    def observe_unseen(self, rows: int) -> None:
+        """Rows holding a category never seen in training."""
+        self._pending_unseen += rows
+
+    def observe_values(self, values: np.ndarray, outside: tuple[int, int]) -> None:
+        """A regressor's predictions; `outside` as for observe_predictions."""
+        self._pending_rows += len(values)
+        indexes = np.searchsorted(self._value_edges, values, side="left")
+        for index, count in enumerate(np.bincount(indexes, minlength=len(self._pending_values)).tolist()):
+            self._pending_values[index] += count
+        self._pending_values_sum += float(values.astype(np.float64).sum())
+        self._pending_out_of_range += outside[0]
+        self._pending_unproven += outside[1]
 
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
         key = (route, method, status)
@@ -154,6 +191,13 @@ class Metrics:
         if self._pending_unproven:
             self._unproven.inc(self._pending_unproven)
             self._pending_unproven = 0
+        if self._pending_unseen:
+            self._unseen.inc(self._pending_unseen)
+            self._pending_unseen = 0
+        if self._values is not None and any(self._pending_values):
+            observe_many(self._values, self._pending_values, self._pending_values_sum)
+            self._pending_values = [0] * len(self._pending_values)
+            self._pending_values_sum = 0.0
 
     def exposition(self) -> bytes:
         self.flush()

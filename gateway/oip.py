@@ -45,8 +45,10 @@ class RequestedOutput:
 class InferRequest:
     id: str | None
     rows: np.ndarray
-    """float32, C-contiguous, (n, n_features), finite."""
+    """float32, C-contiguous, (n, number columns), finite."""
     outputs: Sequence[RequestedOutput]
+    categories: np.ndarray | None = None
+    """For a model with one input per column: the BYTES inputs' strings, (n, category columns)."""
 
 
 def split_body(body: bytes, header_length: bytes | None) -> tuple[bytes, memoryview]:
@@ -139,6 +141,67 @@ def _kinds(data: list[Any]) -> str:
     return ", ".join(sorted(found))
 
 
+# A BYTES element in the binary extension: a 4-byte little-endian length, then the bytes.
+_LENGTH: Final = np.dtype("<u4")
+
+
+def _strings(values: list[Any], name: str) -> list[str]:
+    """A BYTES input's JSON data: one string per row, flat or nested one per row."""
+    if all(type(value) is list and len(value) == 1 for value in values):
+        values = [value[0] for value in values]
+    for position, value in enumerate(values):
+        if type(value) is not str:
+            raise InvalidInput(f'input "{name}" data position {position} must be a string, got {json_kind(value)}')
+    return values
+
+
+def _binary_strings(binary: memoryview, offset: int, size: Any, name: str, rows: int) -> list[str]:
+    """A BYTES input in the binary extension, every stated length checked against the bytes present."""
+    if type(size) is not int or size < 4 * rows:
+        raise InvalidInput(f'input "{name}" binary_data_size {shown(size)} cannot hold {rows} length-prefixed strings')
+    if offset + size > len(binary):
+        raise InvalidInput(
+            f'input "{name}" needs {size} bytes of binary data; the body holds {len(binary) - offset} after its header'
+        )
+    strings, position, end = [], offset, offset + size
+    for index in range(rows):
+        if position + 4 > end:
+            raise InvalidInput(f'input "{name}" binary data ends before string {index}')
+        length = int(np.frombuffer(binary, dtype=_LENGTH, count=1, offset=position)[0])
+        position += 4
+        if position + length > end:
+            raise InvalidInput(f'input "{name}" string {index} claims {length} bytes; {end - position} remain')
+        try:
+            strings.append(bytes(binary[position:position + length]).decode("utf-8"))
+        except UnicodeDecodeError:
+            raise InvalidInput(f'input "{name}" string {index} is not UTF-8') from None
+        position += length
+    if position != end:
+        raise InvalidInput(f'input "{name}" binary_data_size is {size}; its {rows} strings take {position - offset}')
+    return strings
+
+
+def _bytes_input(
+    tensor: dict[str, Any], name: str, binary: memoryview, offset: int, max_rows: int
+) -> tuple[np.ndarray, int]:
+    """A BYTES input of shape [rows, 1] as an object array, and the binary bytes it took."""
+    if tensor.get("datatype") != "BYTES":
+        raise InvalidInput(f'input "{name}" datatype {shown(tensor.get("datatype"))} is not supported; send BYTES')
+    rows, _ = _shape(tensor.get("shape"), name, 1, max_rows)
+    parameters = _object(tensor.get("parameters", {}), f'input "{name}" parameters')
+    if "binary_data_size" in parameters:
+        if "data" in tensor:
+            raise InvalidInput(f'input "{name}" has both "data" and binary_data_size')
+        size = parameters["binary_data_size"]
+        return np.array(_binary_strings(binary, offset, size, name, rows), dtype=object).reshape(rows, 1), size
+    data = tensor.get("data")
+    if not isinstance(data, list):
+        raise InvalidInput(f'input "{name}" data must be a list of strings, got {json_kind(data)}')
+    if len(data) != rows:
+        raise InvalidInput(f'input "{name}" shape [{rows}, 1] needs {rows} strings; data holds {len(data)}')
+    return np.array(_strings(data, name), dtype=object).reshape(rows, 1), 0
+
+
 def _binary_data(
     binary: memoryview, offset: int, size: Any, name: str, shape: tuple[int, int], dtype: np.dtype
 ) -> np.ndarray:
@@ -166,8 +229,11 @@ def _finite_float32(values: np.ndarray, name: str) -> np.ndarray:
 
 
 def decode_infer(
-    body: bytes, header_length: bytes | None, input_spec: TensorSpec, output_names: Sequence[str], max_rows: int
+    body: bytes, header_length: bytes | None, input_specs: dict[str, TensorSpec], output_names: Sequence[str],
+    max_rows: int,
 ) -> InferRequest:
+    """`input_specs`: the model's inputs by name, in order: one FP32 `input`, or one
+    [rows, 1] tensor per column (FP32 for numbers, BYTES for categories)."""
     header, binary = split_body(body, header_length)
     document = _object(parse_json(header), "the inference request")
     request_id = document.get("id")
@@ -176,18 +242,25 @@ def decode_infer(
     parameters = document.get("parameters")
     parameters = _NO_PARAMETERS if parameters is None else _object(parameters, '"parameters"')
     inputs = document.get("inputs")
+    first = next(iter(input_specs))
     if not isinstance(inputs, list) or not inputs:
-        raise InvalidInput(f'"inputs" must be a non-empty list of tensors, such as one named "{input_spec.name}"')
-    n_features = input_spec.shape[1]
-    rows = None
+        raise InvalidInput(f'"inputs" must be a non-empty list of tensors, such as one named "{first}"')
+    decoded: dict[str, np.ndarray] = {}
     offset = 0
     for item in inputs:
         tensor = _object(item, "each input")
         name = tensor.get("name")
-        if name != input_spec.name:
-            raise InvalidInput(f'unknown input {shown(name)}; the model\'s only input is "{input_spec.name}"')
-        if rows is not None:
+        input_spec = input_specs.get(name) if type(name) is str else None
+        if input_spec is None:
+            known = f'only input is "{first}"' if len(input_specs) == 1 else f"inputs are {', '.join(input_specs)}"
+            raise InvalidInput(f"unknown input {shown(name)}; the model's {known}")
+        if name in decoded:
             raise InvalidInput(f'input "{name}" is given more than once')
+        if input_spec.datatype == "BYTES":
+            decoded[name], taken = _bytes_input(tensor, name, binary, offset, max_rows)
+            offset += taken
+            continue
+        n_features = input_spec.shape[1]
         datatype = tensor.get("datatype")
         dtype = INPUT_DATATYPES.get(datatype) if isinstance(datatype, str) else None
         if dtype is None:
@@ -207,16 +280,41 @@ def decode_infer(
         elif "data" in tensor:
             data = tensor["data"]
             if plain_numbers(data, prod(shape)):
-                rows = np.array(data, dtype=np.float32).reshape(shape)  # checked element by element
+                decoded[name] = np.array(data, dtype=np.float32).reshape(shape)  # checked element by element
                 continue
             values = _json_data(data, name, shape)
         else:
             raise InvalidInput(f'input "{name}" has neither "data" nor a binary_data_size parameter')
-        rows = _finite_float32(values, name)
+        decoded[name] = _finite_float32(values, name)
     if offset != len(binary):
         raise InvalidInput(f"{len(binary) - offset} bytes follow the binary tensors the header describes")
-    assert rows is not None
-    return InferRequest(request_id, rows, _requested_outputs(document, parameters, output_names))
+    outputs = _requested_outputs(document, parameters, output_names)
+    if len(input_specs) == 1:
+        return InferRequest(request_id, decoded[first], outputs)
+    return _per_column(request_id, decoded, input_specs, outputs)
+
+
+def _per_column(
+    request_id: str | None, decoded: dict[str, np.ndarray], input_specs: dict[str, TensorSpec],
+    outputs: Sequence[RequestedOutput],
+) -> InferRequest:
+    """One tensor per column, joined into the number matrix and the category matrix."""
+    missing = [name for name in input_specs if name not in decoded]
+    if missing:
+        raise InvalidInput(f"missing input{'s' if len(missing) > 1 else ''} {', '.join(missing)};"
+                           f" the model takes {', '.join(input_specs)}")
+    counts = {name: len(values) for name, values in decoded.items()}
+    if len(set(counts.values())) != 1:
+        raise InvalidInput(f"every input must hold the same number of rows; got {counts}")
+    rows = len(next(iter(decoded.values())))
+    numbers = [decoded[spec.name] for spec in input_specs.values() if spec.datatype != "BYTES"]
+    strings = [decoded[spec.name] for spec in input_specs.values() if spec.datatype == "BYTES"]
+    return InferRequest(
+        request_id,
+        np.ascontiguousarray(np.hstack(numbers) if numbers else np.empty((rows, 0), np.float32), dtype=np.float32),
+        outputs,
+        np.hstack(strings) if strings else np.empty((rows, 0), dtype=object),
+    )
 
 
 @functools.lru_cache(maxsize=8)

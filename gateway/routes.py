@@ -17,7 +17,7 @@ from starlette.types import Scope
 
 from gateway import docs, openapi
 from gateway.asgi import JSON, header, is_json, media_type
-from gateway.codec import decode_predict, encode_predict
+from gateway.codec import decode_predict, encode_predict, encode_values
 from gateway.endpoint import HotEndpoint, PerModel, model_headers
 from gateway.errors import UnsupportedMediaType
 from gateway.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
@@ -53,9 +53,15 @@ class PredictEndpoint(HotEndpoint):
         # a bare POST /predict so); 415 is for a body of the wrong type.
         if body:
             require_json(scope)
-        request = decode_predict(body, model.n_features, service.settings.max_batch_rows)
-        prediction = model.predict(request.rows)
-        service.metrics.observe_predictions(prediction.labels, model.outside(request.rows))
+        request = decode_predict(body, model.n_features, service.settings.max_batch_rows, model.layout)
+        prediction = model.predict(request.rows, request.categories)
+        metrics = service.metrics
+        if request.categories is not None:
+            metrics.observe_unseen(model.unseen(request.categories))
+        if prediction.values is not None:
+            metrics.observe_values(prediction.values, model.outside(request.rows))
+            return JSON, encode_values(prediction.values, request.single), self.headers.of(model.card)
+        metrics.observe_predictions(prediction.labels, model.outside(request.rows))
         payload = encode_predict(prediction.labels, prediction.probabilities, model.card.classes, request.single)
         return JSON, payload, self.headers.of(model.card)
 

@@ -48,11 +48,11 @@ def resolve(service: Service, path_params: dict[str, Any]) -> Model:
     return model
 
 
-def tensors(model: Model) -> tuple[TensorSpec, dict[str, str]]:
-    described = model.card.document["tensors"]
-    spec = described["input"]
-    output_types = {output["name"]: output["datatype"] for output in described["outputs"]}
-    return TensorSpec(spec["name"], spec["datatype"], tuple(spec["shape"])), output_types
+def tensors(model: Model) -> tuple[dict[str, TensorSpec], dict[str, str]]:
+    """The model's inputs by name, in order, and its outputs' datatypes, from the card."""
+    inputs = {spec["name"]: TensorSpec(spec["name"], spec["datatype"], tuple(spec["shape"]))
+              for spec in model.card.inputs}
+    return inputs, {output["name"]: output["datatype"] for output in model.card.outputs}
 
 
 def require_oip_content(scope: Scope, binary: bool) -> None:
@@ -79,11 +79,17 @@ class InferEndpoint(HotEndpoint):
         model = resolve(service, scope["path_params"])
         header_length = header(scope, HEADER_LENGTH)
         require_oip_content(scope, binary=header_length is not None)
-        input_spec, output_types = self.tensors.of(model)
-        request = decode_infer(body, header_length, input_spec, OUTPUT_NAMES, service.settings.max_batch_rows)
-        prediction = model.predict(request.rows)
-        service.metrics.observe_predictions(prediction.labels, model.outside(request.rows))
-        arrays = {OUTPUT_NAMES[0]: prediction.labels, OUTPUT_NAMES[1]: prediction.probabilities}
+        input_specs, output_types = self.tensors.of(model)
+        request = decode_infer(body, header_length, input_specs, model.output_names, service.settings.max_batch_rows)
+        prediction = model.predict(request.rows, request.categories)
+        if request.categories is not None:
+            service.metrics.observe_unseen(model.unseen(request.categories))
+        if prediction.values is not None:
+            service.metrics.observe_values(prediction.values, model.outside(request.rows))
+            arrays = {model.output_names[0]: prediction.values.reshape(-1, 1)}
+        else:
+            service.metrics.observe_predictions(prediction.labels, model.outside(request.rows))
+            arrays = {OUTPUT_NAMES[0]: prediction.labels, OUTPUT_NAMES[1]: prediction.probabilities}
         content_type, payload, extra = encode_infer(
             model.card.name,
             model.card.version,
@@ -108,13 +114,12 @@ def routes(service: Service) -> list[Route]:
 
     async def model_metadata(request: Request) -> Response:
         model = resolve(service, request.path_params)
-        described = model.card.document["tensors"]
         return JSONResponse({
             "name": model.card.name,
             "versions": [model.card.version],
             "platform": PLATFORM,
-            "inputs": [described["input"]],
-            "outputs": described["outputs"],
+            "inputs": model.card.inputs,
+            "outputs": model.card.outputs,
         })
 
     async def model_ready(request: Request) -> Response:

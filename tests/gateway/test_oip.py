@@ -27,7 +27,7 @@ def decode(document, binary: bytes = b"", header_length=None, max_rows=100):
     header = orjson.dumps(document) if not isinstance(document, bytes) else document
     if binary and header_length is None:
         header_length = str(len(header)).encode()
-    return decode_infer(header + binary, header_length, SPEC, OUTPUTS, max_rows)
+    return decode_infer(header + binary, header_length, {SPEC.name: SPEC}, OUTPUTS, max_rows)
 
 
 def binary_request(rows: np.ndarray, datatype="FP32", size=None, **request_extra):

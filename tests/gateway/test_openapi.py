@@ -69,10 +69,12 @@ def other_model(tmp_path):
     card = {
         "schema_version": 2, "name": "other", "version": "7", "onnx": {"sha256": hashlib.sha256(payload).hexdigest()},
         "features": ["a", "b", "c"], "classes": ["k0", "k1", "k2", "k3", "k4"],
+        "feature_columns": [{"name": name, "kind": "number"} for name in "abc"],
         "feature_range": {"min": low, "max": high},
         "parity_region": {"box": {"min": low, "max": high}},
         "tensors": {
             "input": {"name": "input", "datatype": "FP32", "shape": [-1, 3]},
+            "inputs": [{"name": "input", "datatype": "FP32", "shape": [-1, 3]}],
             "outputs": [{"name": "label", "datatype": "INT64", "shape": [-1]},
                         {"name": "probabilities", "datatype": "FP32", "shape": [-1, 5]}],
         },

@@ -84,7 +84,7 @@ def test_health_is_503_while_draining(client):
 def test_a_server_fault_is_a_generic_500_with_the_traceback_only_in_the_log(client, caplog):
     service = client.app.app.state.service
 
-    def broken(rows):
+    def broken(rows, categories=None):
         raise RuntimeError("secret internals")
 
     service.model.predict = broken
