@@ -3,7 +3,8 @@
     python3 .ci/image_check.py iris-serve:local [--port 8080] [--report report.json]
 
 The container runs with a read-only root, /tmp as tmpfs and no extra privileges.
-Checked: the smoke test (/health, the original's example, a v2 infer), /docs and
+Checked: the smoke test (/health, the served card's example rows on /predict and
+v2 infer, expecting the card's answers), /docs and
 its files, /metrics and /model on the admin port and not on the public one, a
 non-root user, no scikit-learn, no pip, a read-only root filesystem, the image's own
 HEALTHCHECK command, and SIGTERM draining to exit 0. If the container exits while
@@ -14,6 +15,7 @@ import argparse
 import json
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -82,11 +84,26 @@ def size_mb(image: str) -> float:
     return int(inspect("{{.Size}}", image, "image")) / 1e6
 
 
-def checks(image: str, base: str, admin: str, base_image: str, release: str | None) -> dict[str, Any]:
+def served_card(work: Path) -> Path:
+    """The model card the image serves (whatever spec it was built from), copied out of it:
+    the smoke test expects that card's answers."""
+    code, text = exec_rc(
+        "python", "-c", "import os, sys; sys.stdout.write(open(os.environ['GATEWAY_CARD_PATH']).read())")
+    if code != 0:
+        raise SystemExit(f"FAIL cannot read the image's model card: {text}")
+    path = work / "card.json"
+    path.write_text(text)
+    return path
+
+
+def checks(image: str, base: str, admin: str, base_image: str, release: str | None, work: Path) -> dict[str, Any]:
     report: dict[str, Any] = {"image": image, "engine": engine("name").stdout.strip()}
     report["seconds_to_healthy"] = round(wait_healthy(base), 2)
+    card = served_card(work)
+    report["model"] = json.loads(card.read_text())["name"]
     smoke = subprocess.run(
-        [sys.executable, str(HERE / "smoke.py"), base, *(["--release", release] if release else [])],
+        [sys.executable, str(HERE / "smoke.py"), base, "--card", str(card),
+         *(["--release", release] if release else [])],
         capture_output=True, text=True,
     )
     report["smoke"] = (smoke.stdout + smoke.stderr).strip()
@@ -151,8 +168,9 @@ def main() -> int:
         "--tmpfs", "/tmp", "--security-opt", "no-new-privileges", args.image,
     )
     try:
-        report = checks(args.image, f"http://127.0.0.1:{args.port}", f"http://127.0.0.1:{args.admin_port}",
-                        args.base_image, args.release)
+        with tempfile.TemporaryDirectory() as work:
+            report = checks(args.image, f"http://127.0.0.1:{args.port}", f"http://127.0.0.1:{args.admin_port}",
+                            args.base_image, args.release, Path(work))
     finally:
         engine("rm", "--force", CONTAINER, check=False)
     if args.report:

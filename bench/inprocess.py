@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import card
 from gateway import logs
 from gateway.app import create_app
 from gateway.settings import Settings
@@ -28,7 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 # What would make two runs differ: the hash seed, and OpenBLAS's idle worker threads
 # (numpy starts one per core; under callgrind their polling is counted as work).
 FIXED = {"PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1"}
-BODY = b'{"features": [5.1, 3.5, 1.4, 0.2]}'
+BODY = card.predict_body(card.load())
 
 
 def predict_scope(port: int) -> dict[str, Any]:

@@ -1,12 +1,14 @@
-"""The request bodies the benchmark sends, written once per run from a seeded generator."""
+"""The request bodies the benchmark sends, written once per run from the model card
+and a seeded generator."""
 import json
 import struct
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-SEED_ROW = [5.1, 3.5, 1.4, 0.2]  # the original README's curl example
+from bench import card as model_card
 
 
 @dataclass(frozen=True)
@@ -19,42 +21,50 @@ class Workload:
     header: tuple[str, str] | None = None
 
 
-def batch(rows: int) -> list[list[float]]:
+def batch(card: dict[str, Any], rows: int) -> list[list[float]]:
+    """Seeded rows spread over the card's training range, to one decimal."""
     generator = np.random.default_rng(0)
-    values = generator.uniform([4.3, 2.0, 1.0, 0.1], [7.9, 4.4, 6.9, 2.5], size=(rows, 4))
+    low, high = card["feature_range"]["min"], card["feature_range"]["max"]
+    values = generator.uniform(low, high, size=(rows, len(low)))
     return np.round(values, 1).tolist()
 
 
-def write(directory: Path) -> dict[str, Workload]:
+def write(directory: Path, card: dict[str, Any] | None = None) -> dict[str, Workload]:
+    card = card or model_card.load()
+    if len(card["tensors"]["inputs"]) != 1:
+        raise SystemExit(f"the benchmark sends one FP32 tensor; {card['name']} takes one per column")
     directory.mkdir(parents=True, exist_ok=True)
-    rows = batch(1000)
+    rows = batch(card, 1000)
+    one = model_card.example_row(card)
+    width, name = len(one), card["tensors"]["inputs"][0]["name"]
+    infer = f"/v2/models/{card['name']}/infer"
 
     def put(name: str, payload: bytes) -> Path:
         path = directory / name
         path.write_bytes(payload)
         return path
 
-    v2_one = {"inputs": [{"name": "input", "shape": [1, 4], "datatype": "FP32", "data": SEED_ROW}]}
-    v2_many = {"inputs": [{"name": "input", "shape": [1000, 4], "datatype": "FP32",
+    v2_one = {"inputs": [{"name": name, "shape": [1, width], "datatype": "FP32", "data": one}]}
+    v2_many = {"inputs": [{"name": name, "shape": [1000, width], "datatype": "FP32",
                            "data": [v for row in rows for v in row]}]}
     header = json.dumps({
-        "inputs": [{"name": "input", "shape": [1000, 4], "datatype": "FP32",
-                    "parameters": {"binary_data_size": 16000}}],
+        "inputs": [{"name": name, "shape": [1000, width], "datatype": "FP32",
+                    "parameters": {"binary_data_size": 4000 * width}}],
         "parameters": {"binary_data_output": True},
     }).encode()
-    binary = header + struct.pack("<4000f", *[v for row in rows for v in row])
+    binary = header + struct.pack(f"<{1000 * width}f", *[v for row in rows for v in row])
     json_type = "application/json"
     return {
         "predict-1": Workload(
-            "predict-1", "/predict", put("predict-1.json", json.dumps({"features": SEED_ROW}).encode()), json_type, 1
+            "predict-1", "/predict", put("predict-1.json", model_card.predict_body(card)), json_type, 1
         ),
         "predict-1000": Workload("predict-1000", "/predict",
                                  put("predict-1000.json", json.dumps({"instances": rows}).encode()), json_type, 1000),
-        "v2-json-1": Workload("v2-json-1", "/v2/models/iris/infer", put("v2-1.json", json.dumps(v2_one).encode()),
+        "v2-json-1": Workload("v2-json-1", infer, put("v2-1.json", json.dumps(v2_one).encode()),
                               json_type, 1),
-        "v2-json-1000": Workload("v2-json-1000", "/v2/models/iris/infer",
+        "v2-json-1000": Workload("v2-json-1000", infer,
                                  put("v2-1000.json", json.dumps(v2_many).encode()), json_type, 1000),
-        "v2-binary-1000": Workload("v2-binary-1000", "/v2/models/iris/infer", put("v2-1000.bin", binary),
+        "v2-binary-1000": Workload("v2-binary-1000", infer, put("v2-1000.bin", binary),
                                    "application/octet-stream", 1000,
                                    ("Inference-Header-Content-Length", str(len(header)))),
     }

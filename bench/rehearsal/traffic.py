@@ -10,7 +10,10 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Self
 
-BODY = b'{"features": [5.1, 3.5, 1.4, 0.2]}'
+from bench import card
+
+# The committed card's first example: the model the serve image holds.
+BODY = card.predict_body(card.load())
 HEADERS = {"Content-Type": "application/json"}
 
 

@@ -4,10 +4,12 @@ Ports, paths and routes are read from the gateway itself, not retyped here."""
 import fnmatch
 import importlib.util
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
 
+from export.contract import DEFAULT_SPEC
 from gateway import docs
 from gateway.routes import LIVE_PATH
 from gateway.settings import Settings
@@ -58,7 +60,7 @@ def test_final_stage_installs_nothing_and_copies_only_venv_gateway_and_model(ser
     assert copies == [
         ["--from=deps", "/opt/venv", "/opt/venv"],
         ["gateway/", "gateway/"],
-        ["--from=model", "/out/iris.onnx", "/out/iris.json", "models/"],
+        ["--from=model", "/out/${MODEL}.onnx", "/out/${MODEL}.json", "models/"],
     ]
     assert "pip install" not in run_text(final)
     assert "apt-get" not in run_text(final)
@@ -98,8 +100,12 @@ def test_model_paths_in_the_image_are_where_the_settings_point(serve):
     (workdir,) = serve[-1].all("WORKDIR")
     model_copy = serve[-1].all("COPY")[-1].words()
     destination = Path(workdir.arguments) / model_copy[-1]
-    assert Path(env["GATEWAY_MODEL_PATH"]) == destination / "iris.onnx"
-    assert Path(env["GATEWAY_CARD_PATH"]) == destination / "iris.json"
+    assert Path(env["GATEWAY_MODEL_PATH"]) == destination / "${MODEL}.onnx"
+    assert Path(env["GATEWAY_CARD_PATH"]) == destination / "${MODEL}.json"
+    # By default the image serves the model of the default spec, as `make serve` does.
+    (model,) = [i.words()[0] for i in serve[-1].all("ARG") if i.words()[0].startswith("MODEL=")]
+    assert model == f"MODEL={DEFAULT_SPEC.stem}"
+    assert Settings().model_path == DEFAULT_SPEC.with_suffix(".onnx")
 
 
 def test_image_is_ready_for_a_read_only_root(serve):
@@ -122,10 +128,11 @@ def test_train_image_runs_the_gates_and_checks_the_committed_hash(train):
     assert stage.base == "${BASE_IMAGE}"
     script = run_text(stage)
     assert "--require-hashes" in script and "-r train.lock" in script
-    assert "python -m export build --out /out" in script
-    assert re.search(r"python -m export verify --model /out/iris.onnx --card \S*committed\.json", script)
-    copied = [i.words() for i in stage.all("COPY")]
-    assert ["models/iris.json", "/src/committed.json"] in copied
+    assert 'python -m export build --spec "${SPEC}" --out /out' in script
+    assert 'python -m export verify --model "/out/${name}.onnx" --card "${committed}.json"' in script
+    (spec,) = [i.words()[0] for i in stage.all("ARG") if i.words()[0].startswith("SPEC=")]
+    assert spec == f"SPEC={DEFAULT_SPEC}"
+    assert ["models/", "models/"] in [i.words() for i in stage.all("COPY")]
 
 
 def test_both_images_use_the_same_python_pinned_by_digest(repo_root, serve, train):
@@ -172,7 +179,11 @@ def test_build_context_holds_only_what_the_builds_copy(repo_root):
     files = context_files(repo_root)
     top = {name.split("/")[0] for name in files}
     assert top == {"export", "gateway", "models", "train.lock", "serve.lock"}
-    assert {f for f in files if f.startswith("models/")} == {"models/iris.onnx", "models/iris.json", "models/iris.toml"}
+    tracked = subprocess.run(["git", "ls-files", "models"], cwd=repo_root, capture_output=True, text=True,
+                             check=True).stdout.split()
+    # Every spec and what it reads, and the committed Iris pair; no picture, no built example model.
+    assert {f for f in files if f.startswith("models/")} == {f for f in tracked if not f.endswith(".svg")}
+    assert {"models/iris.onnx", "models/iris.json", "models/iris.toml"} <= files
     assert not any("__pycache__" in f for f in files)
 
 

@@ -80,3 +80,17 @@ def test_an_image_built_on_the_stand_in_base_is_never_pushed(report, repo_root):
         refusal = subprocess.run([str(repo_root / ".ci" / "base-image"), "--refuse-standin", "iris-serve:test"],
                                  capture_output=True, text=True)
         assert refusal.returncode == 0, refusal.stderr
+
+
+def test_the_images_build_and_serve_a_model_of_another_spec(repo_root, report, tmp_path):
+    """The mixed example (numbers and categories, a user's pipeline) through both
+    Dockerfiles: trained and gated from its spec in the train image, served by the
+    serve image, its card's example rows answered as the card says (on /predict and
+    v2 with BYTES inputs). After `report`, so the base image and layers are cached."""
+    images = ("SPEC=models/examples/churn/churn.toml", "TRAIN_IMAGE=churn-train:test", "SERVE_IMAGE=churn-serve:test")
+    make(repo_root, "images", *images)
+    path = tmp_path / "report.json"
+    make(repo_root, "image-check", *images, f"PORT={free_port()}", f"ADMIN_PORT={free_port()}", f"REPORT={path}")
+    churn = json.loads(path.read_text())
+    assert churn["model"] == "churn"
+    assert churn["smoke_passed"] and "of churn's card answered as it says" in churn["smoke"], churn["smoke"]

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from export.contract import DEFAULT_SPEC
+
 WORKFLOWS = Path(__file__).resolve().parents[2] / ".github" / "workflows"
 SHA_PIN = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 
@@ -170,9 +172,10 @@ def test_smoke_rolls_back_to_the_previous_image_and_fails(pipeline):
 
 def test_gates_run_on_a_fresh_model_and_publish_the_card(pipeline):
     gates = pipeline["jobs"]["gates"]
-    assert run_index(gates, "make model") < run_index(gates, "git diff --exit-code")
+    assert run_index(gates, "make model") < run_index(gates, "git diff --exit-code") < run_index(gates, "make gates")
+    assert pipeline["env"]["SPEC"] == str(DEFAULT_SPEC), "the pipeline ships the default model unless told otherwise"
     upload = next(step for step in steps(gates) if "upload-artifact" in step.get("uses", ""))
-    assert "models/iris.json" in upload["with"]["path"]
+    assert "models/**/*.json" in upload["with"]["path"]
     assert "GITHUB_STEP_SUMMARY" in steps(gates)[run_index(gates, "GITHUB_STEP_SUMMARY")]["run"]
 
 
