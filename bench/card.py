@@ -5,10 +5,16 @@ from pathlib import Path
 from typing import Any, Final
 
 DEFAULT_CARD: Final = Path(__file__).resolve().parents[1] / "models" / "iris.json"
+# The card schema these scripts read (export/card_writer.py writes it).
+CARD_SCHEMA_VERSION: Final = 2
 
 
 def load(path: Path = DEFAULT_CARD) -> dict[str, Any]:
-    return json.loads(path.read_text())
+    document = json.loads(path.read_text())
+    if document.get("schema_version") != CARD_SCHEMA_VERSION:
+        found = document.get("schema_version")
+        raise SystemExit(f"{path} has card schema {found!r}; bench/ reads {CARD_SCHEMA_VERSION}")
+    return document
 
 
 def example_row(card: dict[str, Any]) -> list[Any]:

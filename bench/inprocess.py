@@ -11,6 +11,7 @@ the difference of the two totals is the cost of 2N requests (start-up cancels ou
 """
 import argparse
 import asyncio
+import json
 import os
 import re
 import subprocess
@@ -20,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import card
+from bench import card, workloads
 from gateway import logs
 from gateway.app import create_app
 from gateway.settings import Settings
@@ -29,25 +30,32 @@ REPO = Path(__file__).resolve().parent.parent
 # What would make two runs differ: the hash seed, and OpenBLAS's idle worker threads
 # (numpy starts one per core; under callgrind their polling is counted as work).
 FIXED = {"PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1"}
-BODY = card.predict_body(card.load())
 
 
-def predict_scope(port: int) -> dict[str, Any]:
+def body_of(rows: int) -> bytes:
+    """One row: the card's first example; more: a seeded batch over its training range."""
+    model_card = card.load()
+    if rows == 1:
+        return card.predict_body(model_card)
+    return json.dumps({"instances": workloads.batch(model_card, rows)}).encode()
+
+
+def predict_scope(port: int, body: bytes) -> dict[str, Any]:
     return {
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
         "path": "/predict", "raw_path": b"/predict", "query_string": b"", "root_path": "",
         "headers": [(b"host", b"127.0.0.1"), (b"content-type", b"application/json"),
-                    (b"content-length", b"%d" % len(BODY))],
+                    (b"content-length", b"%d" % len(body))],
         "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", port), "state": {},
     }
 
 
-async def serve(app, requests: int, port: int) -> float:
-    """Seconds for `requests` single-row predictions; each answer is checked."""
+async def serve(app, requests: int, port: int, body: bytes) -> float:
+    """Seconds for `requests` predictions; each answer is checked."""
     statuses = []
 
     async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": BODY, "more_body": False}
+        return {"type": "http.request", "body": body, "more_body": False}
 
     async def send(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.start":
@@ -55,7 +63,7 @@ async def serve(app, requests: int, port: int) -> float:
 
     started = time.perf_counter()
     for _ in range(requests):
-        await app(predict_scope(port), receive, send)
+        await app(predict_scope(port, body), receive, send)
     elapsed = time.perf_counter() - started
     if set(statuses) != {200}:
         raise SystemExit(f"the gateway answered {sorted(set(statuses))}, not only 200")
@@ -81,8 +89,9 @@ async def main_async(args: argparse.Namespace) -> None:
     message = await done.get()
     if message["type"] != "lifespan.startup.complete":
         raise SystemExit(f"start-up failed: {message}")
-    await serve(app, 200, settings.port)  # warm-up
-    best = min([await serve(app, args.requests, settings.port) for _ in range(args.repeats)])
+    body = body_of(args.rows)
+    await serve(app, 200, settings.port, body)  # warm-up
+    best = min([await serve(app, args.requests, settings.port, body) for _ in range(args.repeats)])
     print(f"{best / args.requests * 1e6:.1f} us per request (best of {args.repeats} x {args.requests},"
           f" {describe(args)})")
     await startup.put({"type": "lifespan.shutdown"})
@@ -91,11 +100,13 @@ async def main_async(args: argparse.Namespace) -> None:
 
 def variant(args: argparse.Namespace) -> list[str]:
     """The options that choose what is measured, as a command line gives them."""
-    return [*([] if args.access_log else ["--no-access-log"]), *(["--routed"] if args.routed else [])]
+    return [*([] if args.access_log else ["--no-access-log"]), *(["--routed"] if args.routed else []),
+            *([] if args.rows == 1 else ["--rows", str(args.rows)])]
 
 
 def describe(args: argparse.Namespace) -> str:
-    return f"access log {'on' if args.access_log else 'off'}, {'routed' if args.routed else 'shortcut'}"
+    return (f"access log {'on' if args.access_log else 'off'}, {'routed' if args.routed else 'shortcut'},"
+            f" {args.rows} row{'s' if args.rows > 1 else ''} per request")
 
 
 def callgrind_total(requests: int, options: list[str]) -> int:
@@ -123,11 +134,13 @@ def main() -> int:
     parser.add_argument("--instructions", action="store_true", help="instructions per request, under callgrind")
     parser.add_argument("--no-access-log", dest="access_log", action="store_false")
     parser.add_argument("--routed", action="store_true", help="/predict through Starlette's router, no shortcut")
+    parser.add_argument("--rows", type=int, default=1, help="rows per request (%(default)s; more: a seeded batch)")
     args = parser.parse_args()
     if args.instructions:
         per_request = instructions_per_request(args.requests // 10, variant(args))
         print(f"{per_request:,.0f} instructions per request (callgrind; {describe(args)})")
-        print("reproduce: make bench-instructions")
+        command = f"python -m bench.inprocess --instructions --requests {args.requests} {' '.join(variant(args))}"
+        print(f"reproduce: {command}" if args.rows != 1 else "reproduce: make bench-instructions")
         return 0
     import uvloop
 
