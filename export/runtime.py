@@ -8,6 +8,7 @@ from export.contract import LABEL_NAME, PROBABILITIES_NAME, VALUE_NAME
 from export.errors import InputError
 from export.rows import Rows, Schema
 from export.spec import Task
+from gateway.session import open_session, unchecked_run
 
 
 @dataclass(frozen=True)
@@ -29,11 +30,12 @@ def tensor_names(schema: Schema, task: Task) -> tuple[list[str], list[str]]:
 
 
 class OnnxModel:
+    """The exported model opened and run exactly as the gateway opens and runs it
+    (gateway/session.py): the parity gate proves the session that serves."""
+
     def __init__(self, payload: bytes, schema: Schema, task: Task) -> None:
-        options = ort.SessionOptions()
-        options.log_severity_level = 3
         try:
-            self._session = ort.InferenceSession(payload, options, providers=["CPUExecutionProvider"])
+            self._session = open_session(payload)
         except Exception as error:  # onnxruntime raises its own unexported classes
             raise InputError(f"onnxruntime cannot load the model: {str(error).strip()}") from None
         inputs = [i.name for i in self._session.get_inputs()]
@@ -46,9 +48,11 @@ class OnnxModel:
             )
         self.task = task
         self._outputs = outputs
+        self._run = unchecked_run(self._session)
+        self._run_options = ort.RunOptions()
 
     def run(self, rows: Rows) -> Predictions:
-        results = self._session.run(self._outputs, rows.for_onnx())
+        results = self._run(self._outputs, rows.for_onnx(), self._run_options)
         if self.task == "classification":
             return Predictions(labels=results[0], probabilities=results[1])
         return Predictions(values=results[0].reshape(-1))

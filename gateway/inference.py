@@ -3,7 +3,7 @@ import hashlib
 import logging
 import math
 from pathlib import Path
-from typing import Callable, Final, NamedTuple
+from typing import Final, NamedTuple
 
 import numpy as np
 import onnxruntime as ort
@@ -12,6 +12,7 @@ from gateway.bounds import Box
 from gateway.card_reader import ModelCard
 from gateway.codec import Layout
 from gateway.errors import InvalidInput, ModelFault
+from gateway.session import open_session, unchecked_run
 
 INPUT_NAME: Final = "input"
 OUTPUT_NAMES: Final = ["label", "probabilities"]
@@ -29,15 +30,6 @@ class Prediction(NamedTuple):
     """float32, one row of class probabilities per input row (a regressor's: empty)."""
     values: np.ndarray | None = None
     """A regressor's float32 prediction, one per row."""
-
-
-def unchecked_run(session: ort.InferenceSession) -> Callable[..., list[np.ndarray]]:
-    """The session's C++ run, without the Python wrapper's per-call checks of input
-    names and types: the codecs guarantee both, and the signature is checked once at
-    load. This halves onnxruntime's cost for one row. `_sess` is not public API: the
-    one place it is used; tests/gateway/test_inference.py fails naming the installed
-    onnxruntime if an upgrade removes it."""
-    return session._sess.run
 
 
 _NO_LABELS: Final = np.empty(0, dtype=np.int64)
@@ -81,14 +73,7 @@ class Model:
         digest = hashlib.sha256(payload).hexdigest()
         if digest != card.sha256:
             raise ModelError(f"{model_path} has sha256 {digest}, but its card says {card.sha256}")
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = intra_op_threads
-        options.inter_op_num_threads = 1
-        # Spinning burns a core waiting for work that, for one small model, never overlaps.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.log_severity_level = 3
-        session = ort.InferenceSession(payload, options, providers=["CPUExecutionProvider"])
-        model = cls(session, card)
+        model = cls(open_session(payload, intra_op_threads), card)
         model._check_signature()
         return model
 

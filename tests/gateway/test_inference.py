@@ -7,7 +7,7 @@ import onnxruntime as ort
 import pytest
 
 from gateway.card_reader import CARD_SCHEMA_VERSION
-from gateway.inference import Model, ModelError, unchecked_run
+from gateway.inference import Model, ModelError
 
 
 @pytest.fixture(scope="module")
@@ -22,17 +22,6 @@ def test_predictions_equal_a_plain_onnxruntime_session(model, settings):
     prediction = model.predict(rows)
     np.testing.assert_array_equal(prediction.labels, labels)
     np.testing.assert_array_equal(prediction.probabilities, probabilities)
-
-
-def test_onnxruntime_still_has_the_unchecked_run(settings):
-    session = ort.InferenceSession(str(settings.model_path), providers=["CPUExecutionProvider"])
-    try:
-        run = unchecked_run(session)
-    except AttributeError:
-        pytest.fail(f"onnxruntime {ort.__version__} no longer has InferenceSession._sess: see gateway.inference")
-    rows = np.array([[5.1, 3.5, 1.4, 0.2]], dtype=np.float32)
-    labels, probabilities = run(["label", "probabilities"], {"input": rows}, None)
-    assert labels.tolist() == [0] and probabilities.shape == (1, 3)
 
 
 def test_outside_counts_the_training_range_and_the_proven_region_apart(model):

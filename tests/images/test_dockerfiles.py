@@ -206,3 +206,14 @@ def test_deps_stage_trims_what_bench_sizes_measures(serve, repo_root):
 def test_image_check_fetches_every_file_docs_serves(image_check):
     served = {docs.DOCS_PATH, *(f"{docs.DOCS_PATH}/{name}" for name in (*docs.SWAGGER_FILES, *docs.OWN_FILES))}
     assert set(image_check.DOCS_PATHS) == served
+
+
+def test_the_train_image_copies_exactly_the_gateway_modules_export_imports(repo_root, train):
+    """The gates run the model through gateway.session; the train image holds that and nothing more of gateway/."""
+    imported = {
+        module for path in (repo_root / "export").glob("*.py")
+        for module in re.findall(r"^from gateway\.(\w+) import", path.read_text(), flags=re.M)
+    }
+    assert imported, "export/ runs its sessions through the gateway's module"
+    (gateway_copy,) = [words for words in (i.words() for i in train[0].all("COPY")) if words[-1] == "gateway/"]
+    assert set(gateway_copy[:-1]) == {"gateway/__init__.py", *(f"gateway/{module}.py" for module in imported)}
