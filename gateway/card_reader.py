@@ -60,12 +60,19 @@ class ModelCard:
 
     @property
     def examples(self) -> list[tuple[str, list[Any]]]:
-        """(what it shows, row): the card's example rows, for the API's examples."""
-        return [
+        """(what it shows, row): the card's example rows, for the API's examples and
+        messages. Without them, the middle of the training range (a row the model has
+        seen the like of; a category column's first category)."""
+        examples = [
             (str(example["class"]) if "class" in example else f"predicted {example['prediction']:.4g}",
              list(example["features"]))
             for example in self.document.get("examples", ())
         ]
+        if examples:
+            return examples
+        middle = iter([round(float(low + high) / 2, 2) for low, high in zip(self.feature_min, self.feature_max)])
+        row = [next(middle) if c.kind == "number" else sorted(c.categories)[0] for c in self.columns]
+        return [("the middle of the training range", row)]
 
     @classmethod
     def load(cls, path: Path) -> "ModelCard":

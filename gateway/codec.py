@@ -12,6 +12,8 @@ import orjson
 from gateway.errors import InvalidInput
 
 _FLOAT32_MAX: Final = float(np.finfo(np.float32).max)
+# What a message shows as a request to copy when no model card is at hand (the
+# original service's example); with one, the card's first example row (Layout).
 EXAMPLE: Final = '{"features": [5.1, 3.5, 1.4, 0.2]}'
 
 
@@ -34,10 +36,12 @@ class Layout:
     """"number" or "category", per column."""
     per_column: bool
     """Whether any column is a category (then rows are decoded column by column)."""
+    example: str
+    """A valid request, as messages show it: the card's first example row."""
 
     @classmethod
-    def of(cls, names: Sequence[str], kinds: Sequence[str]) -> "Layout":
-        return cls(tuple(names), tuple(kinds), "category" in kinds)
+    def of(cls, names: Sequence[str], kinds: Sequence[str], example: Sequence[Any]) -> "Layout":
+        return cls(tuple(names), tuple(kinds), "category" in kinds, orjson.dumps({"features": list(example)}).decode())
 
 
 def json_kind(value: Any) -> str:
@@ -70,9 +74,9 @@ def shown(value: Any) -> str:
     return json_kind(value)
 
 
-def parse_json(body: bytes) -> Any:
+def parse_json(body: bytes, example: str = EXAMPLE) -> Any:
     if not body.strip():
-        raise InvalidInput(f"request body is empty; send a JSON object such as {EXAMPLE}")
+        raise InvalidInput(f"request body is empty; send a JSON object such as {example}")
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError as error:
@@ -218,14 +222,15 @@ def to_table(value: Any, layout: Layout, max_rows: int, field: str, single: bool
 
 
 def decode_predict(body: bytes, n_features: int, max_rows: int, layout: Layout | None = None) -> PredictRequest:
-    document = parse_json(body)
+    example = EXAMPLE if layout is None else layout.example
+    document = parse_json(body, example)
     if not isinstance(document, dict):
-        raise InvalidInput(f"request body must be a JSON object such as {EXAMPLE}, got {json_kind(document)}")
+        raise InvalidInput(f"request body must be a JSON object such as {example}, got {json_kind(document)}")
     has_features, has_instances = "features" in document, "instances" in document
     if has_features and has_instances:
         raise InvalidInput('send either "features" (one row) or "instances" (many rows), not both')
     if not (has_features or has_instances):
-        raise InvalidInput(f'request body must have "features" (one row) or "instances" (a list of rows): {EXAMPLE}')
+        raise InvalidInput(f'request body must have "features" (one row) or "instances" (a list of rows): {example}')
     field = "features" if has_features else "instances"
     single = has_features
     value = document[field]

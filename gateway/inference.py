@@ -57,7 +57,7 @@ class Model:
         # A model with a category column takes one [rows, 1] tensor per column.
         self.per_column = card.has_categories
         self.regression = card.regression
-        self.layout = Layout.of(card.features, [column.kind for column in card.columns])
+        self.layout = Layout.of(card.features, [column.kind for column in card.columns], card.examples[0][1])
         self._number_columns = [i for i, c in enumerate(card.columns) if c.kind == "number"]
         self._seen = [c.categories for c in card.columns if c.kind == "category"]
         self.training_range = Box(card.feature_min, card.feature_max)

@@ -112,7 +112,7 @@ PATHS: Final[dict[str, Any]] = {
     "/predict": {
         "post": {
             "operationId": "predict",
-            "summary": "Predict the class of one row (features) or many (instances)",
+            "summary": "Predict one row (features) or many (instances), by position or by feature name",
             "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("PredictRequest")}}},
             "responses": {
                 "200": _json({"oneOf": [_ref("Prediction"), _ref("Predictions")]}, "the prediction(s)", _MODEL_HEADERS),
@@ -207,63 +207,75 @@ PATHS.update({
 })
 
 
-def _example_rows(card: ModelCard) -> list[tuple[str, list[float]]]:
-    """The card's typical row of each class; for an older card without them, the
-    middle of the training range (a row the model has seen the like of)."""
-    middle = [round(float(low + high) / 2, 2) for low, high in zip(card.feature_min, card.feature_max)]
-    return card.examples or [("the middle of the training range", middle)]
+def _v2_inputs(card: ModelCard, rows: list[list[Any]]) -> list[dict[str, Any]]:
+    """Rows as the model's v2 inputs: one FP32 `input`, or one [rows, 1] tensor per column."""
+    inputs = card.inputs
+    if len(inputs) == 1:
+        data = [value for row in rows for value in row]
+        return [{"name": inputs[0]["name"], "shape": [len(rows), len(card.features)], "datatype": "FP32",
+                 "data": data}]
+    return [{"name": tensor["name"], "shape": [len(rows), 1], "datatype": tensor["datatype"],
+             "data": [row[position] for row in rows]} for position, tensor in enumerate(inputs)]
 
 
 def _request_examples(card: ModelCard) -> tuple[dict[str, Any], dict[str, Any]]:
     """Named examples for /predict and v2 infer, which /docs offers in "Try it out":
-    one row, and one row per class. The first is also the schemas' example."""
-    rows = _example_rows(card)
+    one row, the same row by name, and all the card's example rows. The first is also
+    the schemas' example."""
+    rows = card.examples
     (first_class, first), batch = rows[0], [row for _, row in rows]
-    classes = ", ".join(name for name, _ in rows)
-    input_name, n_features = card.document["tensors"]["input"]["name"], len(card.features)
+    shown = ", ".join(name for name, _ in rows)
+    what = first_class if first_class.startswith("the ") else f"a typical {first_class}"
 
-    def v2(rows: list[list[float]]) -> dict[str, Any]:
-        data = [value for row in rows for value in row]
-        return {"inputs": [{"name": input_name, "shape": [len(rows), n_features], "datatype": "FP32", "data": data}]}
+    def v2(rows: list[list[Any]]) -> dict[str, Any]:
+        return {"inputs": _v2_inputs(card, rows)}
 
     predict = {
-        "one_row": {"summary": f"one row (features): a typical {first_class}", "value": {"features": first}},
-        "batch": {"summary": f"a batch (instances): {classes}", "value": {"instances": batch}},
+        "one_row": {"summary": f"one row (features): {what}", "value": {"features": first}},
+        "by_name": {"summary": f"one row by feature name: {what}",
+                    "value": {"features": dict(zip(card.features, first))}},
+        "batch": {"summary": f"a batch (instances): {shown}", "value": {"instances": batch}},
     }
     infer = {
-        "one_row": {"summary": f"one row: a typical {first_class}", "value": v2([first])},
-        "batch": {"summary": f"a batch: {classes}", "value": v2(batch)},
+        "one_row": {"summary": f"one row: {what}", "value": v2([first])},
+        "batch": {"summary": f"a batch: {shown}", "value": v2(batch)},
     }
     return predict, infer
 
 
-def _model_schemas(
-    card: ModelCard, max_batch_rows: int | None, predict: dict[str, Any], infer: dict[str, Any]
-) -> dict[str, Any]:
-    n_features, n_classes = len(card.features), len(card.classes)
-    tensors = card.document["tensors"]
-    example = predict["one_row"]["value"]["features"]
-    row = {
-        "type": "array", "items": _FLOAT32, "minItems": n_features, "maxItems": n_features,
-        "description": ", ".join(card.features), "example": example,
+def _rows(card: ModelCard, example: list[Any]) -> dict[str, Any]:
+    """A row by position (numbers, or numbers and category strings) or by feature name."""
+    kinds = [_FLOAT32 if c.kind == "number" else {"type": "string"} for c in card.columns]
+    description = ", ".join(f"{c.name} ({c.kind})" for c in card.columns)
+    if card.has_categories:
+        positional: dict[str, Any] = {"type": "array", "prefixItems": kinds, "items": False}
+    else:
+        positional = {"type": "array", "items": _FLOAT32}
+    n = len(card.columns)
+    positional.update({"minItems": n, "maxItems": n, "description": description, "example": example})
+    named = {
+        "type": "object", "properties": dict(zip(card.features, kinds)), "required": list(card.features),
+        "additionalProperties": False, "description": "the same row by feature name",
     }
-    instances: dict[str, Any] = {"type": "array", "items": row, "minItems": 1}
-    if max_batch_rows is not None:
-        instances["maxItems"] = max_batch_rows  # the setting in force
+    return {"anyOf": [positional, named], "example": example}
+
+
+def _answers(card: ModelCard) -> dict[str, Any]:
+    """/predict's answers: a class with its probabilities, or a regressor's value."""
+    if card.regression:
+        value = {"type": "number", "description": f"predicted {card.document['value']['target']}"}
+        return {
+            "Prediction": {"type": "object", "required": ["prediction"], "properties": {"prediction": value}},
+            "Predictions": {
+                "type": "object", "required": ["predictions"],
+                "properties": {"predictions": {"type": "array", "items": value}},
+            },
+        }
+    n_classes = len(card.classes)
     probabilities = {"type": "array", "items": {"type": "number"}, "minItems": n_classes, "maxItems": n_classes}
     label = {"type": "integer", "minimum": 0, "maximum": n_classes - 1}
     class_name = {"type": "string", "enum": list(card.classes)}
     return {
-        "PredictRequest": {
-            "type": "object",
-            "description": 'Exactly one of "features" (one row) or "instances" (many rows); other keys are ignored.',
-            "properties": {"features": row, "instances": instances},
-            "oneOf": [
-                {"required": ["features"], "not": {"required": ["instances"]}},
-                {"required": ["instances"], "not": {"required": ["features"]}},
-            ],
-            "example": {"features": example},
-        },
         "Prediction": {
             "type": "object", "required": ["prediction", "class_name", "probabilities"],
             "properties": {"prediction": label, "class_name": class_name, "probabilities": probabilities},
@@ -276,6 +288,35 @@ def _model_schemas(
                 "probabilities": {"type": "array", "items": probabilities},
             },
         },
+    }
+
+
+def _model_schemas(
+    card: ModelCard, max_batch_rows: int | None, predict: dict[str, Any], infer: dict[str, Any]
+) -> dict[str, Any]:
+    example = predict["one_row"]["value"]["features"]
+    row = _rows(card, example)
+    instances: dict[str, Any] = {"type": "array", "items": row, "minItems": 1}
+    if max_batch_rows is not None:
+        instances["maxItems"] = max_batch_rows  # the setting in force
+    # FP64 is converted where the model takes one FP32 input (gateway.oip).
+    fp64 = set() if card.has_categories else {"FP64"}
+    datatypes = sorted({tensor["datatype"] for tensor in card.inputs} | fp64)
+    data = _ref("V2TensorData")
+    if card.has_categories:
+        data = {"anyOf": [data, {"type": "array", "items": {"type": "string"}}]}
+    return {
+        "PredictRequest": {
+            "type": "object",
+            "description": 'Exactly one of "features" (one row) or "instances" (many rows); other keys are ignored.',
+            "properties": {"features": row, "instances": instances},
+            "oneOf": [
+                {"required": ["features"], "not": {"required": ["instances"]}},
+                {"required": ["instances"], "not": {"required": ["features"]}},
+            ],
+            "example": {"features": example},
+        },
+        **_answers(card),
         # Open Inference Protocol (v2), after kserve/open-inference-protocol's
         # open_inference_rest.yaml, narrowed to what this model accepts.
         "V2InferRequest": {
@@ -286,19 +327,19 @@ def _model_schemas(
                 "inputs": {"type": "array", "minItems": 1, "items": {
                     "type": "object", "required": ["name", "shape", "datatype"],
                     "properties": {
-                        "name": {"type": "string", "enum": [tensors["input"]["name"]]},
+                        "name": {"type": "string", "enum": [tensor["name"] for tensor in card.inputs]},
                         "shape": {
                             "type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2,
                         },
-                        "datatype": {"type": "string", "enum": ["FP32", "FP64"]},
+                        "datatype": {"type": "string", "enum": datatypes},
                         "parameters": _ref("V2Parameters"),
-                        "data": _ref("V2TensorData"),
+                        "data": data,
                     },
                 }},
                 "outputs": {"type": "array", "items": {
                     "type": "object", "required": ["name"],
                     "properties": {
-                        "name": {"type": "string", "enum": [output["name"] for output in tensors["outputs"]]},
+                        "name": {"type": "string", "enum": [output["name"] for output in card.outputs]},
                         "parameters": _ref("V2Parameters"),
                     },
                 }},

@@ -1,6 +1,7 @@
 """Headless Chromium from Debian (`make chromium`), driven by Playwright, for pages
 served on 127.0.0.1. Every request the page makes is recorded; one to any other host
 is refused before it leaves (and fails the test through `Browser.foreign`)."""
+import json
 import os
 import shutil
 from contextlib import contextmanager
@@ -80,3 +81,22 @@ def chromium(viewport: tuple[int, int] = (1280, 900)) -> Iterator[Browser]:
             yield recorded
         finally:
             browser.close()
+
+
+# Generous bounds for a busy machine; each wait ends as soon as the page is there.
+TIMEOUT_MS = 60_000
+
+
+def execute(browser, url: str, tag: str, operation_id: str, example: str | None = None) -> tuple[dict, dict]:
+    """Open /docs at the operation's deep link, pick an example, press Execute; the
+    request body the page sent and the response it rendered, both as JSON."""
+    page = browser.page
+    page.goto(f"{url}/docs#/{tag}/{operation_id}")
+    operation = page.locator(f"#operations-{tag}-{operation_id}")
+    if example is not None:
+        operation.locator(".examples-select select").select_option(label=example, timeout=TIMEOUT_MS)
+    sent = json.loads(operation.locator(".body-param textarea").input_value(timeout=TIMEOUT_MS))
+    operation.locator("button.execute").click(timeout=TIMEOUT_MS)
+    rendered = operation.locator(".live-responses-table .response-col_description pre").first
+    rendered.wait_for(timeout=TIMEOUT_MS)
+    return sent, json.loads(rendered.inner_text())

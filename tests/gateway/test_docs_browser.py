@@ -1,17 +1,14 @@
 """/docs in a real browser (Debian's headless Chromium, driven by Playwright): the
 page's own Execute button runs the documented examples against a real gateway, and
 no request leaves 127.0.0.1."""
-import json
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.browser import chromium
+from tests.browser import chromium, execute
 
-# Generous bounds for a busy machine; each wait ends as soon as the page is there.
-TIMEOUT_MS = 60_000
 # `make screenshots` sets this to refresh the README's picture.
 SCREENSHOT_DIR = os.environ.get("SCREENSHOT_DIR")
 
@@ -31,21 +28,6 @@ def browser():
         assert recorded.foreign == [], f"requests left 127.0.0.1: {recorded.foreign}"
         assert recorded.errors == [], f"the page threw: {recorded.errors}"
         assert recorded.csp_violations() == [], "the page broke its own Content-Security-Policy"
-
-
-def execute(browser, url: str, tag: str, operation_id: str, example: str | None = None) -> tuple[dict, dict]:
-    """Open /docs at the operation's deep link, pick an example, press Execute; the
-    request body the page sent and the response it rendered, both as JSON."""
-    page = browser.page
-    page.goto(f"{url}/docs#/{tag}/{operation_id}")
-    operation = page.locator(f"#operations-{tag}-{operation_id}")
-    if example is not None:
-        operation.locator(".examples-select select").select_option(label=example, timeout=TIMEOUT_MS)
-    sent = json.loads(operation.locator(".body-param textarea").input_value(timeout=TIMEOUT_MS))
-    operation.locator("button.execute").click(timeout=TIMEOUT_MS)
-    rendered = operation.locator(".live-responses-table .response-col_description pre").first
-    rendered.wait_for(timeout=TIMEOUT_MS)
-    return sent, json.loads(rendered.inner_text())
 
 
 def test_predict_example_through_the_page(gateway, browser, tmp_path):

@@ -89,9 +89,11 @@ def test_the_document_describes_the_model_being_served(make_client, other_model)
     document = client.get("/openapi.json").json()
     validate(document)
     schemas = document["components"]["schemas"]
-    row = schemas["PredictRequest"]["properties"]["features"]
-    assert (row["minItems"], row["maxItems"], row["description"]) == (3, 3, "a, b, c")
-    assert len(row["example"]) == 3
+    positional, named = schemas["PredictRequest"]["properties"]["features"]["anyOf"]
+    assert (positional["minItems"], positional["maxItems"]) == (3, 3)
+    assert positional["description"] == "a (number), b (number), c (number)"
+    assert named["required"] == ["a", "b", "c"] and named["additionalProperties"] is False
+    assert len(positional["example"]) == 3
     assert schemas["Prediction"]["properties"]["prediction"]["maximum"] == 4
     assert schemas["Prediction"]["properties"]["class_name"]["enum"] == ["k0", "k1", "k2", "k3", "k4"]
     assert schemas["Prediction"]["properties"]["probabilities"]["maxItems"] == 5
@@ -117,6 +119,7 @@ def test_named_examples_are_each_class_and_are_answered_so(client, admin_url):
     assert one["class_name"] == classes[0]
     batch = client.post("/predict", json=predict["batch"]["value"]).json()
     assert batch["class_names"] == classes
+    assert client.post("/predict", json=predict["by_name"]["value"]).json() == one
     infer = _named_examples(document, "/v2/models/{model_name}/infer")
     for name, labels in (("one_row", [0]), ("batch", list(range(len(classes))))):
         answer = client.post("/v2/models/iris/infer", json=infer[name]["value"]).json()
