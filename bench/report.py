@@ -48,6 +48,13 @@ def headline(results: dict) -> list[str]:
         logged, quiet = _p99(results, "gateway"), _p99(results, "gateway-no-log")
         lines.append(f"p99 at 1 connection: {logged:.3f} ms with the access log, {quiet:.3f} ms without "
                      f"(**{logged / quiet:.2f}x**)")
+    if "gateway-mixed" in measured:
+        mixed = measured["gateway-mixed"]["loads"]
+        lines.append(
+            f"mixed example (numbers and categories): one row {mixed['mixed-1']['32']['requests_per_second']:,.0f}"
+            f" requests/s by position, {mixed['mixed-1-named']['32']['requests_per_second']:,.0f} by name;"
+            f" 1,000-row batches {mixed['mixed-1000']['32']['rows_per_second'] / 1e6:.2f} M rows/s on /predict,"
+            f" {mixed['mixed-v2-1000']['32']['rows_per_second'] / 1e6:.2f} M rows/s on v2 (BYTES columns)")
     loads = measured["gateway"]["loads"]
     if "v2-json-1" in loads:
         lines.append(f"v2 JSON infer, one row: {loads['v2-json-1']['32']['requests_per_second'] / gateway:.0%} of "
@@ -120,7 +127,8 @@ def chart(results: dict, path: Path) -> None:
 
     labels, values, colours, notes = [], [], [], []
     palette = {"gateway": "#1f77b4", "gateway-no-log": "#6baed6", "gateway-routed": "#9ecae1", "starlette": "#2ca02c",
-               "fastapi": "#9467bd", "flask": "#d62728", "gunicorn": "#ff7f0e", "bare-asgi": "#7f7f7f"}
+               "fastapi": "#9467bd", "flask": "#d62728", "gunicorn": "#ff7f0e", "bare-asgi": "#7f7f7f",
+               "gateway-mixed": "#17becf"}
     flask = _rps(results, "flask") if "flask" in results["servers"] else None
     for name, server in results["servers"].items():
         for scenario, loads in server["loads"].items():

@@ -23,7 +23,7 @@ from pathlib import Path
 from bench import report, sizes
 from bench.load import run_wrk
 from bench.servers import REPO, VENVS, Running, free_port, specs
-from bench.workloads import write
+from bench.workloads import MIXED_SPEC, write, write_mixed
 
 COMMAND = "make bench"
 SCENARIOS = {
@@ -35,6 +35,7 @@ SCENARIOS = {
     "flask": ["predict-1"],
     "gunicorn": ["predict-1"],
     "bare-asgi": ["predict-1"],
+    "gateway-mixed": ["mixed-1", "mixed-1-named", "mixed-1000", "mixed-v2-1000"],
 }
 
 
@@ -46,16 +47,23 @@ def train_baseline(directory: Path) -> Path:
     return model
 
 
-def start(name: str, model: Path, core: str | None) -> Running:
+def build_mixed(directory: Path) -> Path:
+    """The mixed example's model and card, built as a user builds them (make model SPEC=...)."""
+    subprocess.run(["make", "--no-print-directory", "model", f"SPEC={MIXED_SPEC}", f"MODEL_DIR={directory}"],
+                   cwd=REPO, check=True, capture_output=True)
+    return directory
+
+
+def start(name: str, model: Path, core: str | None, mixed: Path | None = None) -> Running:
     port = free_port()
-    return Running(next(s for s in specs(port, model) if s.name == name), port, core)
+    return Running(next(s for s in specs(port, model, mixed) if s.name == name), port, core)
 
 
-def cold_starts(name: str, model: Path, runs: int, core: str | None) -> list[float]:
+def cold_starts(name: str, model: Path, runs: int, core: str | None, mixed: Path | None) -> list[float]:
     """Process start to first 200, several times (the first also pays for a cold disk cache)."""
     times = []
     for _ in range(runs):
-        server = start(name, model, core)
+        server = start(name, model, core, mixed)
         try:
             times.append(server.wait_ready())
         finally:
@@ -63,10 +71,12 @@ def cold_starts(name: str, model: Path, runs: int, core: str | None) -> list[flo
     return times
 
 
-def measure_server(name: str, model: Path, workloads: dict, args, cores: tuple[str | None, str | None]) -> dict:
+def measure_server(
+    name: str, model: Path, workloads: dict, args, cores: tuple[str | None, str | None], mixed: Path | None = None
+) -> dict:
     server_core, load_core = cores
-    starts = cold_starts(name, model, args.cold_starts, server_core)
-    server = start(name, model, server_core)
+    starts = cold_starts(name, model, args.cold_starts, server_core, mixed)
+    server = start(name, model, server_core, mixed)
     server.wait_ready()
     result = {"label": server.spec.label, "cold_starts_s": starts, "loads": {}}
     try:
@@ -121,11 +131,14 @@ def main() -> int:
         workdir = Path(work)
         workloads = write(workdir / "bodies")
         model = train_baseline(workdir)
+        mixed = build_mixed(workdir / "mixed") if "gateway-mixed" in args.servers else None
+        if mixed is not None:
+            workloads.update(write_mixed(workdir / "bodies", json.loads((mixed / "churn.json").read_text())))
         rounds: dict[str, list[dict]] = {name: [] for name in args.servers}
         for number in range(1, args.rounds + 1):
             for name in args.servers:
                 print(f"round {number}, {name}: cold starts, then load", flush=True)
-                rounds[name].append(measure_server(name, model, workloads, args, cores))
+                rounds[name].append(measure_server(name, model, workloads, args, cores, mixed))
         servers = {name: best_of(measured) for name, measured in rounds.items()}
     results = {
         "command": COMMAND,

@@ -33,7 +33,8 @@ def uvicorn_command(python: Path, app: str, port: int) -> list[str]:
             "--no-access-log", "--log-level", "warning", "--no-proxy-headers"]
 
 
-def specs(port: int, baseline_model: Path) -> list[ServerSpec]:
+def specs(port: int, baseline_model: Path, mixed_dir: Path | None = None) -> list[ServerSpec]:
+    """Every server bench/ can measure; `mixed_dir` holds the mixed example's model and card."""
     serve, baseline = VENVS / "serve" / "bin" / "python", VENVS / "baseline" / "bin" / "python"
     flask_env = {"BASELINE_MODEL": str(baseline_model), "BASELINE_PORT": str(port)}
     gateway_env = {"GATEWAY_PORT": str(port), "GATEWAY_ADMIN_PORT": str(free_port()),
@@ -58,6 +59,10 @@ def specs(port: int, baseline_model: Path) -> list[ServerSpec]:
                     "--log-level", "warning", "bench.baselines.flask_app:app"], flask_env),
         ServerSpec("bare-asgi", "upper bound: bare ASGI constant reply on uvicorn",
                    uvicorn_command(serve, "bench.baselines.bare_asgi:app", port), {}, health="/"),
+        *([ServerSpec("gateway-mixed", "the gateway serving the mixed example (numbers and categories)",
+                      [str(serve), "-m", "gateway"],
+                      {**gateway_env, "GATEWAY_MODEL_PATH": str(mixed_dir / "churn.onnx"),
+                       "GATEWAY_CARD_PATH": str(mixed_dir / "churn.json")})] if mixed_dir else []),
     ]
 
 

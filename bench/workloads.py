@@ -68,3 +68,34 @@ def write(directory: Path, card: dict[str, Any] | None = None) -> dict[str, Work
                                    "application/octet-stream", 1000,
                                    ("Inference-Header-Content-Length", str(len(header)))),
     }
+
+
+# The mixed example (numbers and category strings): its spec, built in the bench run.
+MIXED_SPEC = "models/examples/churn/churn.toml"
+
+
+def write_mixed(directory: Path, card: dict[str, Any]) -> dict[str, Workload]:
+    """One row by position and by name, and 1,000-row batches over /predict and v2 (one
+    tensor per column, BYTES for the categories), from the card's example rows."""
+    directory.mkdir(parents=True, exist_ok=True)
+    examples = [example["features"] for example in card["examples"]]
+    rows = [examples[i % len(examples)] for i in range(1000)]
+    named = dict(zip(card["features"], examples[0]))
+    inputs = [{"name": tensor["name"], "shape": [len(rows), 1], "datatype": tensor["datatype"],
+               "data": [row[position] for row in rows]} for position, tensor in enumerate(card["tensors"]["inputs"])]
+
+    def put(name: str, payload: Any) -> Path:
+        path = directory / name
+        path.write_bytes(json.dumps(payload).encode())
+        return path
+
+    json_type, infer = "application/json", f"/v2/models/{card['name']}/infer"
+    return {
+        "mixed-1": Workload("mixed-1", "/predict", put("mixed-1.json", {"features": examples[0]}), json_type, 1),
+        "mixed-1-named": Workload("mixed-1-named", "/predict", put("mixed-1-named.json", {"features": named}),
+                                  json_type, 1),
+        "mixed-1000": Workload("mixed-1000", "/predict", put("mixed-1000.json", {"instances": rows}), json_type,
+                               1000),
+        "mixed-v2-1000": Workload("mixed-v2-1000", infer, put("mixed-v2-1000.json", {"inputs": inputs}), json_type,
+                                  1000),
+    }
