@@ -85,3 +85,18 @@ def test_the_regressor_round_trips_its_value(repo_root, client_for, binary):
                                atol=region["value_rtol"] * region["value_scale"], rtol=0)
     predict = httpx.post(f"{gateway.url}/predict", json={"instances": rows.numbers.tolist()}).json()
     np.testing.assert_allclose(values.reshape(-1), predict["predictions"], rtol=1e-6)
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_the_wide_classifier_round_trips(repo_root, client_for, binary):
+    card, client, _ = client_for("breast_cancer")
+    assert client.get_model_metadata("breast_cancer")["inputs"] == [
+        {"name": "input", "datatype": "FP32", "shape": [-1, 30]}]
+    trained, rows = held_out_rows(repo_root, "breast_cancer")
+    tensor = triton.InferInput("input", list(rows.numbers.shape), "FP32")
+    tensor.set_data_from_numpy(rows.numbers, binary_data=binary)
+    outputs = [triton.InferRequestedOutput(name, binary_data=binary) for name in ("label", "probabilities")]
+    result = client.infer("breast_cancer", [tensor], outputs=outputs)
+    np.testing.assert_array_equal(result.as_numpy("label"), trained.estimator.predict(rows.numbers))
+    np.testing.assert_allclose(result.as_numpy("probabilities"), trained.estimator.predict_proba(rows.numbers),
+                               atol=card["gates"]["parity"]["probability_atol"], rtol=0)

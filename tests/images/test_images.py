@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import free_port
+from tests.conftest import EXAMPLES, free_port
 from tests import summary
 
 # The serve image's own layers above the base: venv, gateway, model.
@@ -82,15 +82,17 @@ def test_an_image_built_on_the_stand_in_base_is_never_pushed(report, repo_root):
         assert refusal.returncode == 0, refusal.stderr
 
 
-def test_the_images_build_and_serve_a_model_of_another_spec(repo_root, report, tmp_path):
-    """The mixed example (numbers and categories, a user's pipeline) through both
-    Dockerfiles: trained and gated from its spec in the train image, served by the
-    serve image, its card's example rows answered as the card says (on /predict and
-    v2 with BYTES inputs). After `report`, so the base image and layers are cached."""
-    images = ("SPEC=models/examples/churn/churn.toml", "TRAIN_IMAGE=churn-train:test", "SERVE_IMAGE=churn-serve:test")
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_the_images_build_and_serve_a_model_of_another_spec(repo_root, report, tmp_path, name):
+    """Each example through both Dockerfiles: trained and gated from its spec in the
+    train image, served by the serve image, its card's example rows answered as the
+    card says (on /predict and v2; BYTES inputs for the mixed example). After
+    `report`, so the base image and the dependency layers are cached."""
+    images = (f"SPEC=models/examples/{name}/{name}.toml", f"TRAIN_IMAGE={name}-train:test",
+              f"SERVE_IMAGE={name}-serve:test")
     make(repo_root, "images", *images)
     path = tmp_path / "report.json"
     make(repo_root, "image-check", *images, f"PORT={free_port()}", f"ADMIN_PORT={free_port()}", f"REPORT={path}")
-    churn = json.loads(path.read_text())
-    assert churn["model"] == "churn"
-    assert churn["smoke_passed"] and "of churn's card answered as it says" in churn["smoke"], churn["smoke"]
+    checked = json.loads(path.read_text())
+    assert checked["model"] == name
+    assert checked["smoke_passed"] and f"of {name}'s card answered as it says" in checked["smoke"], checked["smoke"]
