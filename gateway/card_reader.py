@@ -19,6 +19,9 @@ class Column:
     """"number" or "category"."""
     categories: frozenset[str] = frozenset()
     """A category column's values seen in training."""
+    refuses_unseen: bool = False
+    """Whether the pipeline refuses a category it never saw (handle_unknown="error"),
+    rather than answering it: the gateway then refuses it too."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,8 @@ class ModelCard:
                 f"model card {path} has schema_version {found!r}; this gateway reads {CARD_SCHEMA_VERSION}")
         try:
             columns = tuple(
-                Column(str(c["name"]), str(c["kind"]), frozenset(map(str, c.get("categories", ()))))
+                Column(str(c["name"]), str(c["kind"]), frozenset(map(str, c.get("categories", ()))),
+                       c.get("unseen") == "refused")
                 for c in document["feature_columns"]
             )
             return cls(

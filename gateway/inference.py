@@ -10,7 +10,7 @@ import onnxruntime as ort
 
 from gateway.bounds import Box
 from gateway.card_reader import ModelCard
-from gateway.codec import Layout
+from gateway.codec import Layout, shown
 from gateway.errors import InvalidInput, ModelFault
 from gateway.session import open_session, unchecked_run
 
@@ -60,6 +60,7 @@ class Model:
         self.layout = Layout.of(card.features, [column.kind for column in card.columns], card.examples[0][1])
         self._number_columns = [i for i, c in enumerate(card.columns) if c.kind == "number"]
         self._seen = [c.categories for c in card.columns if c.kind == "category"]
+        self._category_columns = [c for c in card.columns if c.kind == "category"]
         self.training_range = Box(card.feature_min, card.feature_max)
         self.parity_region = Box(card.parity_min, card.parity_max)
         # The export widens the training range into the parity region, so rows inside
@@ -158,7 +159,16 @@ class Model:
         logger.info("model %s version %s warmed up", self.card.name, self.card.version)
 
     def unseen(self, categories: np.ndarray) -> int:
-        """Rows holding a category the model never saw in training."""
+        """Rows holding a category the model never saw in training; InvalidInput where
+        the column's pipeline refuses unseen categories (its parity was never probed)."""
+        for position, column in enumerate(self._category_columns):
+            if column.refuses_unseen:
+                for row, value in enumerate(categories[:, position].tolist()):
+                    if value not in column.categories:
+                        raise InvalidInput(
+                            f"row {row}: {column.name} {shown(value)} was never seen in training, and this model"
+                            f" refuses unseen categories; {column.name} is one of"
+                            f" {', '.join(sorted(column.categories))}")
         return sum(1 for row in categories.tolist() if any(value not in seen for value, seen in zip(row, self._seen)))
 
     def outside(self, rows: np.ndarray) -> tuple[int, int]:

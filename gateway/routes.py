@@ -54,10 +54,10 @@ class PredictEndpoint(HotEndpoint):
         if body:
             require_json(scope)
         request = decode_predict(body, model.n_features, service.settings.max_batch_rows, model.layout)
-        prediction = model.predict(request.rows, request.categories)
         metrics = service.metrics
         if request.categories is not None:
             metrics.observe_unseen(model.unseen(request.categories))
+        prediction = model.predict(request.rows, request.categories)
         if prediction.values is not None:
             metrics.observe_values(prediction.values, model.outside(request.rows))
             return JSON, encode_values(prediction.values, request.single), self.headers.of(model.card)

@@ -81,9 +81,9 @@ class InferEndpoint(HotEndpoint):
         require_oip_content(scope, binary=header_length is not None)
         input_specs, output_types = self.tensors.of(model)
         request = decode_infer(body, header_length, input_specs, model.output_names, service.settings.max_batch_rows)
-        prediction = model.predict(request.rows, request.categories)
         if request.categories is not None:
             service.metrics.observe_unseen(model.unseen(request.categories))
+        prediction = model.predict(request.rows, request.categories)
         if prediction.values is not None:
             service.metrics.observe_values(prediction.values, model.outside(request.rows))
             arrays = {model.output_names[0]: prediction.values.reshape(-1, 1)}

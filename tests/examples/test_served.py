@@ -10,7 +10,9 @@ import pytest
 
 from export.spec import load_spec
 from export.train import train
+from export.cli import EXIT_OK, main
 from tests.conftest import EXAMPLES
+from tests.specs import strict_churn
 
 
 @pytest.fixture
@@ -106,3 +108,17 @@ def test_the_regressor_is_counted_in_its_value_histogram(serve):
     assert httpx.post(f"{gateway.url}/predict", json={"instances": rows}).status_code == 200
     metrics = httpx.get(f"{gateway.admin_url}/metrics").text
     assert f"gateway_predicted_values_count {float(len(rows))}" in metrics
+
+
+def test_a_model_that_refuses_unseen_categories_is_served_refusing_them(repo_root, tmp_path, start_gateway):
+    spec = strict_churn(tmp_path, repo_root)
+    assert main(["build", "--spec", str(spec), "--random-points", "2000"]) == EXIT_OK
+    card = json.loads((tmp_path / "churn.json").read_text())
+    gateway = start_gateway(model_path=str(tmp_path / "churn.onnx"), card_path=str(tmp_path / "churn.json"))
+    row = list(card["examples"][0]["features"])
+    assert httpx.post(f"{gateway.url}/predict", json={"features": row}).status_code == 200
+    row[3] = "enterprise"
+    refused = httpx.post(f"{gateway.url}/predict", json={"instances": [card["examples"][0]["features"], row]})
+    assert refused.status_code == 400
+    assert refused.json()["error"] == ("row 1: plan 'enterprise' was never seen in training, and this model refuses"
+                                       " unseen categories; plan is one of basic, plus, pro")

@@ -14,6 +14,7 @@ from export.datasets import load_dataset
 from export.spec import load_spec
 from export.train import train
 from tests.conftest import EXAMPLES
+from tests.specs import strict_churn
 
 
 def card_of(built_examples: dict[str, Path], name: str) -> dict:
@@ -90,15 +91,7 @@ def test_an_unseen_category_gets_scikit_learns_answer(built_examples, repo_root)
 
 
 def test_a_pipeline_that_refuses_unseen_categories_is_recorded_as_refusing(tmp_path, repo_root):
-    source = repo_root / "models" / "examples" / "churn"
-    for name in ("churn.toml", "churn.csv", "churn_pipeline.py"):
-        shutil.copy(source / name, tmp_path / name)
-    module = tmp_path / "churn_pipeline.py"
-    module.write_text(module.read_text().replace('handle_unknown="ignore"', 'handle_unknown="error"'))
-    (tmp_path / "churn.toml").write_text(
-        (tmp_path / "churn.toml").read_text().replace("churn_pipeline:build", "churn_pipeline_strict:build"))
-    module.rename(tmp_path / "churn_pipeline_strict.py")
-    assert main(["build", "--spec", str(tmp_path / "churn.toml"), "--random-points", "2000"]) == EXIT_OK
+    assert main(["build", "--spec", str(strict_churn(tmp_path, repo_root)), "--random-points", "2000"]) == EXIT_OK
     card = json.loads((tmp_path / "churn.json").read_text())
     assert card["parity_region"]["categories"]["unseen"] == "refused"
     (probed,) = [s for s in card["gates"]["parity"]["sets"] if s["name"].startswith("every category")]

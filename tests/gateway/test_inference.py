@@ -60,3 +60,16 @@ def test_a_card_missing_fields_is_refused(settings, tmp_path):
     (tmp_path / "iris.json").write_text(json.dumps({"schema_version": CARD_SCHEMA_VERSION, "name": "iris"}))
     with pytest.raises(ValueError, match="lacks"):
         Model.load(settings.model_path, tmp_path / "iris.json")
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda card: card.update(task="regression", value={"min": 0, "max": 1}), "is not the one the gateway serves"),
+    (lambda card: card["tensors"]["inputs"][0].update(name="features"), "the card describes tensors"),
+    (lambda card: card["tensors"]["outputs"].pop(), "the card describes tensors"),
+])
+def test_a_card_whose_tensors_are_not_the_models_is_refused_at_start(settings, tmp_path, change, message):
+    card = json.loads(settings.card_path.read_text())
+    change(card)
+    (tmp_path / "iris.json").write_text(json.dumps(card))
+    with pytest.raises(ModelError, match=message):
+        Model.load(settings.model_path, tmp_path / "iris.json")
