@@ -16,8 +16,10 @@ ADMIN_PORT ?= 8082
 # folder its model and card go to (beside the spec unless MODEL_DIR says otherwise).
 SPEC ?= models/iris.toml
 MODEL_DIR ?= $(patsubst %/,%,$(dir $(SPEC)))
+# A spec file is named for its model (models/iris.toml builds iris.onnx and iris.json).
+SPEC_MODEL = $(basename $(notdir $(SPEC)))
 # The model the other targets use: the card in MODEL_DIR (one per folder), else the spec's.
-MODEL ?= $(or $(basename $(notdir $(firstword $(wildcard $(MODEL_DIR)/*.json)))),$(basename $(notdir $(SPEC))))
+MODEL ?= $(or $(basename $(notdir $(firstword $(wildcard $(MODEL_DIR)/*.json)))),$(SPEC_MODEL))
 # ESTIMATOR=random_forest: a builtin estimator instead of the spec's.
 ESTIMATOR ?=
 # The gates and the gateway are the product; onnxruntime must not phone home.
@@ -154,8 +156,8 @@ tf-fmt: ## terraform fmt check of infra/
 # ---- images (a Docker daemon when one answers, else podman: .ci/engine) ---------
 
 TAG ?= local
-TRAIN_IMAGE ?= iris-train:$(TAG)
-SERVE_IMAGE ?= iris-serve:$(TAG)
+TRAIN_IMAGE ?= $(SPEC_MODEL)-train:$(TAG)
+SERVE_IMAGE ?= $(SPEC_MODEL)-serve:$(TAG)
 # What the serve image reports as its release (X-Release, /model); CI sets TAG to the commit SHA.
 RELEASE ?= $(TAG)
 ENGINE := .ci/engine
@@ -167,7 +169,7 @@ images: base-image ## build the train image (runs the gates), then the serve ima
 	base=$$(.ci/base-image --ref); \
 	$(ENGINE) build -f Dockerfile.train --build-arg BASE_IMAGE="$$base" --build-arg SPEC=$(SPEC) -t $(TRAIN_IMAGE) . && \
 	$(ENGINE) build -f Dockerfile.serve --build-arg BASE_IMAGE="$$base" --build-arg TRAIN_IMAGE=$(TRAIN_IMAGE) \
-	  --build-arg MODEL=$(basename $(notdir $(SPEC))) --build-arg RELEASE=$(RELEASE) -t $(SERVE_IMAGE) .
+	  --build-arg MODEL=$(SPEC_MODEL) --build-arg RELEASE=$(RELEASE) -t $(SERVE_IMAGE) .
 
 image-check: ## run the serve image like production and prove it: smoke, non-root, read-only, no scikit-learn or pip, drain
 	python3 .ci/image_check.py $(SERVE_IMAGE) --port $(PORT) --admin-port $(ADMIN_PORT) --release $(RELEASE) \

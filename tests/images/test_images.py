@@ -88,8 +88,7 @@ def test_the_images_build_and_serve_a_model_of_another_spec(repo_root, report, t
     train image, served by the serve image, its card's example rows answered as the
     card says (on /predict and v2; BYTES inputs for the mixed example). After
     `report`, so the base image and the dependency layers are cached."""
-    images = (f"SPEC=models/examples/{name}/{name}.toml", f"TRAIN_IMAGE={name}-train:test",
-              f"SERVE_IMAGE={name}-serve:test")
+    images = (f"SPEC=models/examples/{name}/{name}.toml", "TAG=test")  # images named for the model
     make(repo_root, "images", *images)
     path = tmp_path / "report.json"
     make(repo_root, "image-check", *images, f"PORT={free_port()}", f"ADMIN_PORT={free_port()}", f"REPORT={path}")
