@@ -32,12 +32,24 @@ REPO = Path(__file__).resolve().parent.parent
 FIXED = {"PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1"}
 
 
-def body_of(rows: int) -> bytes:
-    """One row: the card's first example; more: a seeded batch over its training range."""
-    model_card = card.load()
+def body_of(rows: int, card_path: Path) -> bytes:
+    """One row: the card's first example; more: a batch of the card's example rows
+    (with category columns) or seeded rows over its training range (numbers only)."""
+    model_card = card.load(card_path)
     if rows == 1:
         return card.predict_body(model_card)
+    if len(model_card["tensors"]["inputs"]) > 1:
+        examples = [example["features"] for example in model_card["examples"]]
+        return json.dumps({"instances": [examples[i % len(examples)] for i in range(rows)]}).encode()
     return json.dumps({"instances": workloads.batch(model_card, rows)}).encode()
+
+
+def model_files(args: argparse.Namespace) -> tuple[Path, Path]:
+    """The ONNX file and card served: the committed Iris pair, or the one in --model-dir."""
+    if args.model_dir is None:
+        return REPO / "models" / "iris.onnx", card.DEFAULT_CARD
+    (card_path,) = args.model_dir.glob("*.json")  # a folder `make model` wrote: one card
+    return card_path.with_suffix(".onnx"), card_path
 
 
 def predict_scope(port: int, body: bytes) -> dict[str, Any]:
@@ -71,10 +83,8 @@ async def serve(app, requests: int, port: int, body: bytes) -> float:
 
 
 async def main_async(args: argparse.Namespace) -> None:
-    settings = Settings(
-        model_path=REPO / "models" / "iris.onnx", card_path=REPO / "models" / "iris.json",
-        access_log=args.access_log,
-    )
+    model_path, card_path = model_files(args)
+    settings = Settings(model_path=model_path, card_path=card_path, access_log=args.access_log)
     logs.configure(settings)  # as the server does; run with stderr sent elsewhere
     app = create_app(settings, shortcut=False) if args.routed else create_app(settings)
     startup: asyncio.Queue = asyncio.Queue()
@@ -89,7 +99,7 @@ async def main_async(args: argparse.Namespace) -> None:
     message = await done.get()
     if message["type"] != "lifespan.startup.complete":
         raise SystemExit(f"start-up failed: {message}")
-    body = body_of(args.rows)
+    body = body_of(args.rows, card_path)
     await serve(app, 200, settings.port, body)  # warm-up
     best = min([await serve(app, args.requests, settings.port, body) for _ in range(args.repeats)])
     print(f"{best / args.requests * 1e6:.1f} us per request (best of {args.repeats} x {args.requests},"
@@ -101,7 +111,8 @@ async def main_async(args: argparse.Namespace) -> None:
 def variant(args: argparse.Namespace) -> list[str]:
     """The options that choose what is measured, as a command line gives them."""
     return [*([] if args.access_log else ["--no-access-log"]), *(["--routed"] if args.routed else []),
-            *([] if args.rows == 1 else ["--rows", str(args.rows)])]
+            *([] if args.rows == 1 else ["--rows", str(args.rows)]),
+            *([] if args.model_dir is None else ["--model-dir", str(args.model_dir)])]
 
 
 def describe(args: argparse.Namespace) -> str:
@@ -135,6 +146,8 @@ def main() -> int:
     parser.add_argument("--no-access-log", dest="access_log", action="store_false")
     parser.add_argument("--routed", action="store_true", help="/predict through Starlette's router, no shortcut")
     parser.add_argument("--rows", type=int, default=1, help="rows per request (%(default)s; more: a seeded batch)")
+    parser.add_argument("--model-dir", type=Path,
+                        help="serve the model in this folder (make model SPEC=... MODEL_DIR=...), not Iris")
     args = parser.parse_args()
     if args.instructions:
         per_request = instructions_per_request(args.requests // 10, variant(args))

@@ -197,6 +197,10 @@ def to_table(value: Any, layout: Layout, max_rows: int, field: str, single: bool
         raise InvalidInput(f'"{field}" must hold at least one row')
     if len(rows) > max_rows:
         raise InvalidInput(f'"{field}" holds {len(rows)} rows; the limit is {max_rows}')
+    table = _table_in_bulk(rows, layout) if len(rows) >= BULK_TABLE_ROWS else None
+    if table is not None:
+        return table
+    # Something is wrong: walk the rows to name the first bad value.
     numbers: list[float] = []
     categories: list[str] = []
     for index, row in enumerate(rows):
@@ -219,6 +223,42 @@ def to_table(value: Any, layout: Layout, max_rows: int, field: str, single: bool
     n_numbers = layout.kinds.count("number")
     return (np.array(numbers, dtype=np.float32).reshape(len(rows), n_numbers),
             np.array(categories, dtype=object).reshape(len(rows), n_columns - n_numbers))
+
+
+# From this many rows up, a table is checked column by column (numpy's set-up costs
+# about 45,000 instructions, the walk about 13,000 per row; the mixed example under
+# `python -m bench.inprocess --instructions --model-dir ...`: one row 243,928 walked,
+# 289,309 in bulk; 1,000 rows 10.2 M in bulk).
+BULK_TABLE_ROWS: Final = 4
+
+
+def _table_in_bulk(rows: list[Any], layout: Layout) -> tuple[np.ndarray, np.ndarray] | None:
+    """The table, checked column by column (a type set per column, numpy for the
+    range): several times cheaper than a walk of every value. None at the first doubt,
+    for the walk to explain."""
+    n_columns = len(layout.names)
+    for row in rows:
+        if type(row) is not list or len(row) != n_columns:
+            return None
+    numbers, categories = [], []
+    for kind, column in zip(layout.kinds, zip(*rows)):
+        types = set(map(type, column))
+        if kind == "number" and types <= NUMBER_TYPES:
+            numbers.append(column)
+        elif kind != "number" and types == {str}:
+            categories.append(column)
+        else:
+            return None
+    try:
+        matrix = np.array(numbers, dtype=np.float64).reshape(len(numbers), len(rows))
+    except OverflowError:  # an integer past float64
+        return None
+    if not (np.abs(matrix) <= _FLOAT32_MAX).all():
+        return None
+    strings = np.empty((len(categories), len(rows)), dtype=object)
+    for index, column in enumerate(categories):
+        strings[index] = column
+    return np.ascontiguousarray(matrix.T, dtype=np.float32), np.ascontiguousarray(strings.T)
 
 
 def decode_predict(body: bytes, n_features: int, max_rows: int, layout: Layout | None = None) -> PredictRequest:

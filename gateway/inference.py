@@ -59,7 +59,6 @@ class Model:
         self.regression = card.regression
         self.layout = Layout.of(card.features, [column.kind for column in card.columns], card.examples[0][1])
         self._number_columns = [i for i, c in enumerate(card.columns) if c.kind == "number"]
-        self._seen = [c.categories for c in card.columns if c.kind == "category"]
         self._category_columns = [c for c in card.columns if c.kind == "category"]
         self.training_range = Box(card.feature_min, card.feature_max)
         self.parity_region = Box(card.parity_min, card.parity_max)
@@ -149,7 +148,8 @@ class Model:
     def warm_up(self) -> None:
         """One inference through the real path, so the first client does not pay for lazy set-up."""
         middle = ((self.card.feature_min + self.card.feature_max) / 2).reshape(1, -1).astype(np.float32)
-        categories = np.array([[sorted(seen)[0] if seen else "" for seen in self._seen]], dtype=object)
+        categories = np.array([[sorted(c.categories)[0] if c.categories else "" for c in self._category_columns]],
+                              dtype=object)
         prediction = self.predict(middle, categories if self.per_column else None)
         expected = ((0,), (0, 0), (1,)) if self.card.regression else ((1,), (1, len(self.card.classes)), None)
         shapes = (prediction.labels.shape, prediction.probabilities.shape,
@@ -161,15 +161,19 @@ class Model:
     def unseen(self, categories: np.ndarray) -> int:
         """Rows holding a category the model never saw in training; InvalidInput where
         the column's pipeline refuses unseen categories (its parity was never probed)."""
+        outside: np.ndarray | None = None
         for position, column in enumerate(self._category_columns):
+            values = categories[:, position].tolist()
+            if column.categories.issuperset(values):  # the common case, decided in C
+                continue
+            flags = np.fromiter((value not in column.categories for value in values), dtype=bool, count=len(values))
             if column.refuses_unseen:
-                for row, value in enumerate(categories[:, position].tolist()):
-                    if value not in column.categories:
-                        raise InvalidInput(
-                            f"row {row}: {column.name} {shown(value)} was never seen in training, and this model"
-                            f" refuses unseen categories; {column.name} is one of"
-                            f" {', '.join(sorted(column.categories))}")
-        return sum(1 for row in categories.tolist() if any(value not in seen for value, seen in zip(row, self._seen)))
+                row = int(np.argmax(flags))
+                raise InvalidInput(
+                    f"row {row}: {column.name} {shown(values[row])} was never seen in training, and this model"
+                    f" refuses unseen categories; {column.name} is one of {', '.join(sorted(column.categories))}")
+            outside = flags if outside is None else outside | flags
+        return 0 if outside is None else int(outside.sum())
 
     def outside(self, rows: np.ndarray) -> tuple[int, int]:
         """Rows outside the training range (drift), and outside the proven parity region."""

@@ -1,8 +1,10 @@
+import re
+
 import numpy as np
 import orjson
 import pytest
 
-from gateway.codec import SHOWN_CHARACTERS, decode_predict, encode_predict, json_kind, parse_json, shown
+from gateway.codec import SHOWN_CHARACTERS, Layout, decode_predict, encode_predict, json_kind, parse_json, shown
 from gateway.errors import InvalidInput
 
 
@@ -126,3 +128,30 @@ def test_shown_does_not_recurse_into_a_deep_value():
 def test_a_numeric_string_is_not_a_number():
     with pytest.raises(InvalidInput, match="position 1 must be a number, got a string"):
         decode_predict(b'{"instances": [[1, "2", 3, 4]]}', n_features=4, max_rows=10)
+
+
+MIXED = Layout.of(["n1", "n2", "c1"], ["number", "number", "category"], [1.0, 2.0, "a"])
+
+
+@pytest.mark.parametrize("rows", [1, 3, 4, 200])
+def test_a_mixed_table_is_the_same_walked_or_in_bulk(rows):
+    """Below BULK_TABLE_ROWS rows are walked, from it checked column by column: the same result."""
+    body = orjson.dumps({"instances": [[i, i + 0.5, f"c{i % 3}"] for i in range(rows)]})
+    request = decode_predict(body, 3, 1000, MIXED)
+    assert request.rows.dtype == np.float32 and request.rows.flags.c_contiguous
+    assert request.rows.tolist() == [[i, i + 0.5] for i in range(rows)]
+    assert request.categories.tolist() == [[f"c{i % 3}"] for i in range(rows)]
+
+
+@pytest.mark.parametrize(("bad", "message"), [
+    ([3, 1.0, 7], "row 7 position 2 (c1) must be a string (a category), got a number"),
+    (["3", 1.0, "a"], "row 7 position 0 (n1) must be a number, got a string"),
+    ([1e39, 1.0, "a"], "outside the float32 range"),
+    ([True, 1.0, "a"], "row 7 position 0 (n1) must be a number, got a boolean"),
+    ([1.0, "a"], "row 7 must be a list of 3 values (n1, n2, c1), got 2 values"),
+])
+def test_a_bad_value_in_a_large_mixed_batch_is_named(bad, message):
+    rows = [[1.0, 2.0, "a"]] * 20
+    rows[7] = bad
+    with pytest.raises(InvalidInput, match=re.escape(message)):
+        decode_predict(orjson.dumps({"instances": rows}), 3, 1000, MIXED)
