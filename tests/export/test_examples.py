@@ -163,3 +163,12 @@ def test_the_committed_churn_csv_is_what_its_seeded_script_writes(tmp_path, repo
     shutil.copy(source / "make_churn_csv.py", tmp_path / "make_churn_csv.py")
     subprocess.run([sys.executable, str(tmp_path / "make_churn_csv.py")], check=True)
     assert (tmp_path / "churn.csv").read_bytes() == (source / "churn.csv").read_bytes()
+
+
+@pytest.mark.parametrize("estimator", ["random_forest_regressor", "gradient_boosting_regressor"])
+def test_every_builtin_regressor_passes_both_gates_on_the_regression_example(tmp_path, repo_root, estimator):
+    spec = repo_root / "models" / "examples" / "diabetes" / "diabetes.toml"
+    assert main(["build", "--spec", str(spec), "--estimator", estimator, "--out", str(tmp_path),
+                 "--random-points", "2000"]) == EXIT_OK
+    card = json.loads((tmp_path / "diabetes.json").read_text())
+    assert card["estimator"]["name"] == estimator and card["gates"]["parity"]["passed"]
