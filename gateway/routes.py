@@ -54,14 +54,9 @@ class PredictEndpoint(HotEndpoint):
         if body:
             require_json(scope)
         request = decode_predict(body, model.n_features, service.settings.max_batch_rows, model.layout)
-        metrics = service.metrics
-        if request.categories is not None:
-            metrics.observe_unseen(model.unseen(request.categories))
-        prediction = model.predict(request.rows, request.categories)
+        prediction = service.predict(model, request.rows, request.categories)
         if prediction.values is not None:
-            metrics.observe_values(prediction.values, model.outside(request.rows))
             return JSON, encode_values(prediction.values, request.single), self.headers.of(model.card)
-        metrics.observe_predictions(prediction.labels, model.outside(request.rows))
         payload = encode_predict(prediction.labels, prediction.probabilities, model.card.classes, request.single)
         return JSON, payload, self.headers.of(model.card)
 

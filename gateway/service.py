@@ -2,8 +2,10 @@
 import gc
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from gateway.errors import NotReady
-from gateway.inference import Model
+from gateway.inference import Model, Prediction
 from gateway.lifecycle import Lifecycle
 from gateway.limits import BodyDeadlines
 from gateway.metrics import Metrics
@@ -26,6 +28,21 @@ class Service:
         if self._model is None:
             raise NotReady("the model is not loaded yet")
         return self._model
+
+    def predict(self, model: Model, rows: np.ndarray, categories: np.ndarray | None) -> Prediction:
+        """Score decoded rows with the model the route resolved, and count them, for every
+        prediction route: rows with an unseen category (refused where the model refuses
+        them), then, per task, the answers, rows outside the training range and outside
+        the proven region."""
+        metrics = self.metrics
+        if categories is not None:
+            metrics.observe_unseen(model.unseen(categories))
+        prediction = model.predict(rows, categories)
+        if prediction.values is not None:
+            metrics.observe_values(prediction.values, model.outside(rows))
+        else:
+            metrics.observe_predictions(prediction.labels, model.outside(rows))
+        return prediction
 
     def start(self) -> None:
         """Open the session once, warm it up, then report ready."""

@@ -81,14 +81,10 @@ class InferEndpoint(HotEndpoint):
         require_oip_content(scope, binary=header_length is not None)
         input_specs, output_types = self.tensors.of(model)
         request = decode_infer(body, header_length, input_specs, model.output_names, service.settings.max_batch_rows)
-        if request.categories is not None:
-            service.metrics.observe_unseen(model.unseen(request.categories))
-        prediction = model.predict(request.rows, request.categories)
+        prediction = service.predict(model, request.rows, request.categories)
         if prediction.values is not None:
-            service.metrics.observe_values(prediction.values, model.outside(request.rows))
             arrays = {model.output_names[0]: prediction.values.reshape(-1, 1)}
         else:
-            service.metrics.observe_predictions(prediction.labels, model.outside(request.rows))
             arrays = {OUTPUT_NAMES[0]: prediction.labels, OUTPUT_NAMES[1]: prediction.probabilities}
         content_type, payload, extra = encode_infer(
             model.card.name,
