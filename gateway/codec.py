@@ -117,6 +117,19 @@ def plain_numbers(value: Any, count: int) -> bool:
     return True
 
 
+def row_list(value: Any, field: str, single: bool, max_rows: int, one_row: str) -> list[Any]:
+    """The rows of "features" (one row, which must be `one_row`) or "instances": a
+    non-empty list of at most `max_rows`, or InvalidInput saying why not."""
+    if not isinstance(value, list):
+        raise InvalidInput(f'"{field}" must be {one_row if single else "a list of rows"}, got {json_kind(value)}')
+    rows = [value] if single else value
+    if not rows:
+        raise InvalidInput(f'"{field}" must hold at least one row')
+    if len(rows) > max_rows:
+        raise InvalidInput(f'"{field}" holds {len(rows)} rows; the limit is {max_rows}')
+    return rows
+
+
 def to_rows(
     value: Any, n_features: int, max_rows: int, field: str, single: bool, may_hold_non_numbers: bool = True
 ) -> np.ndarray:
@@ -126,14 +139,7 @@ def to_rows(
     be among the values, skips the element walk that finds them."""
     if single and plain_numbers(value, n_features):
         return np.array([value], dtype=np.float32)
-    if not isinstance(value, list):
-        shape = f"a list of {n_features} numbers" if single else "a list of rows"
-        raise InvalidInput(f'"{field}" must be {shape}, got {json_kind(value)}')
-    rows = [value] if single else value
-    if not rows:
-        raise InvalidInput(f'"{field}" must hold at least one row')
-    if len(rows) > max_rows:
-        raise InvalidInput(f'"{field}" holds {len(rows)} rows; the limit is {max_rows}')
+    rows = row_list(value, field, single, max_rows, f"a list of {n_features} numbers")
     # An explicit dtype: without one numpy stores every element at the width of the
     # longest string among them (one 20,000-character string in 10,000 numbers: 800 MB).
     try:
@@ -189,18 +195,11 @@ def to_table(value: Any, layout: Layout, max_rows: int, field: str, single: bool
     """Rows of numbers and category strings as a float32 matrix of the number columns
     and an object matrix of the category columns, or InvalidInput naming the value."""
     n_columns = len(layout.names)
-    if not isinstance(value, list):
-        shape = f"a list of {n_columns} values" if single else "a list of rows"
-        raise InvalidInput(f'"{field}" must be {shape}, got {json_kind(value)}')
-    rows = [value] if single else value
-    if not rows:
-        raise InvalidInput(f'"{field}" must hold at least one row')
-    if len(rows) > max_rows:
-        raise InvalidInput(f'"{field}" holds {len(rows)} rows; the limit is {max_rows}')
+    rows = row_list(value, field, single, max_rows, f"a list of {n_columns} values")
     table = _table_in_bulk(rows, layout) if len(rows) >= BULK_TABLE_ROWS else None
     if table is not None:
         return table
-    # Something is wrong: walk the rows to name the first bad value.
+    # A few rows, or a batch the bulk check doubted: walk them, naming the first bad value.
     numbers: list[float] = []
     categories: list[str] = []
     for index, row in enumerate(rows):
