@@ -11,6 +11,7 @@ from typing import Iterator
 import httpx
 import pytest
 
+from tests.browser import chromium
 from tests.waiting import wait_until
 
 # onnxruntime writes a device id and an event queue under the user's cache at
@@ -145,6 +146,17 @@ def start_gateway(repo_root: Path, tmp_path: Path):
             return stack.enter_context(running_gateway(repo_root, log, python, **settings))
 
         yield start
+
+
+@pytest.fixture
+def browser():
+    """Headless Chromium (tests/browser.py); after the test, no request may have left
+    127.0.0.1, the page may not have thrown, nor broken its Content-Security-Policy."""
+    with chromium() as recorded:
+        yield recorded
+        assert recorded.foreign == [], f"requests left 127.0.0.1: {recorded.foreign}"
+        assert recorded.errors == [], f"the page threw: {recorded.errors}"
+        assert recorded.csp_violations() == [], "the page broke its own Content-Security-Policy"
 
 
 # The shipped example specs (models/examples/<name>/<name>.toml), built once per run.

@@ -6,6 +6,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 CHECKS = ",".join([
     "not_a_server_error", "status_code_conformance", "content_type_conformance",
     "response_schema_conformance", "response_headers_conformance",
@@ -27,3 +29,17 @@ def fuzz(url: str, work: Path, max_examples: int) -> tuple[subprocess.CompletedP
     )
     (har,) = (work / "report").glob("har-*.json")
     return result, json.loads(har.read_text())["log"]["entries"]
+
+
+def assert_conforms_without_5xx(gateway: Any, work: Path, max_examples: int, at_least: int) -> None:
+    """Fuzz a running gateway: schemathesis passes, at least `at_least` requests were
+    generated, none got a 5xx, some were answered 200 and some refused 4xx, the
+    gateway is healthy after and stops cleanly."""
+    result, entries = fuzz(gateway.url, work, max_examples)
+    statuses = [entry["response"]["status"] for entry in entries]
+    assert result.returncode == 0, result.stdout[-6000:]
+    assert len(entries) >= at_least, f"only {len(entries)} generated requests"
+    assert not [status for status in statuses if status >= 500]
+    assert any(status == 200 for status in statuses) and any(400 <= status < 500 for status in statuses)
+    assert httpx.get(gateway.url + "/health").status_code == 200
+    assert gateway.stop() == 0

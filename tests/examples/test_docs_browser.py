@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tests.browser import chromium, execute
+from tests.browser import execute
 from tests.conftest import running_gateway
 
 
@@ -16,14 +16,6 @@ def churn(repo_root, built_examples, tmp_path_factory):
     with running_gateway(repo_root, tmp_path_factory.mktemp("docs") / "gateway.log",
                          model_path=str(folder / "churn.onnx"), card_path=str(folder / "churn.json")) as gateway:
         yield card, gateway
-
-
-@pytest.fixture
-def browser():
-    with chromium() as recorded:
-        yield recorded
-        assert recorded.foreign == [], f"requests left 127.0.0.1: {recorded.foreign}"
-        assert recorded.errors == [], f"the page threw: {recorded.errors}"
 
 
 def test_the_mixed_examples_rows_are_executed_from_the_page(churn, browser):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import chromium, execute
+from tests.browser import execute
 
 # `make screenshots` sets this to refresh the README's picture.
 SCREENSHOT_DIR = os.environ.get("SCREENSHOT_DIR")
@@ -19,15 +19,6 @@ def gateway(repo_root, tmp_path_factory):
 
     with running_gateway(repo_root, tmp_path_factory.mktemp("docs") / "gateway.log") as process:
         yield process
-
-
-@pytest.fixture
-def browser():
-    with chromium() as recorded:
-        yield recorded
-        assert recorded.foreign == [], f"requests left 127.0.0.1: {recorded.foreign}"
-        assert recorded.errors == [], f"the page threw: {recorded.errors}"
-        assert recorded.csp_violations() == [], "the page broke its own Content-Security-Policy"
 
 
 def test_predict_example_through_the_page(gateway, browser, tmp_path):
