@@ -88,6 +88,8 @@ TIMEOUT_MS = 60_000
 
 
 def execute(browser, url: str, tag: str, operation_id: str, example: str | None = None) -> tuple[dict, dict]:
+    from playwright.sync_api import expect
+
     """Open /docs at the operation's deep link, pick an example, press Execute; the
     request body the page sent and the response it rendered, both as JSON."""
     page = browser.page
@@ -96,7 +98,14 @@ def execute(browser, url: str, tag: str, operation_id: str, example: str | None 
     if example is not None:
         operation.locator(".examples-select select").select_option(label=example, timeout=TIMEOUT_MS)
     sent = json.loads(operation.locator(".body-param textarea").input_value(timeout=TIMEOUT_MS))
-    operation.locator("button.execute").click(timeout=TIMEOUT_MS)
+    # The button's own click handler runs, as a press would run it. Not `click()`: its
+    # "stable" check counts animation frames, and a CI run once saw none arrive for the
+    # whole 60 s while the button was there and enabled; visible and enabled are
+    # checked here by polling, which needs no frame.
+    button = operation.locator("button.execute")
+    button.wait_for(state="visible", timeout=TIMEOUT_MS)
+    expect(button).to_be_enabled(timeout=TIMEOUT_MS)
+    button.dispatch_event("click", timeout=TIMEOUT_MS)
     rendered = operation.locator(".live-responses-table .response-col_description pre").first
     rendered.wait_for(timeout=TIMEOUT_MS)
     return sent, json.loads(rendered.inner_text())
