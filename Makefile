@@ -33,10 +33,10 @@ CHECKOV := CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(VENVS)/checkov/bin/checkov --qui
 # all its files; pip installs the wheel that fits the interpreter at hand.
 LOCK_FLAGS := --generate-hashes --universal --python-version 3.11 --no-header --quiet
 
-.PHONY: help test lint pytest model gates inspect serve lock graphviz sizes clean workflow-lint tf-fmt images \
+.PHONY: help test check flake8 lint pytest model gates inspect serve lock graphviz sizes clean workflow-lint tf-fmt images \
 	image-check push smoke aws-env bootstrap ecr-apply ecr-url deploy deployed-image service-url destroy-service \
 	wrk bench bench-instructions valgrind soak running-image image-exists repository-url scan-gate haproxy rehearsal \
-	chromium netron screenshots pytest-gateway FORCE
+	chromium netron screenshots FORCE
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -82,21 +82,29 @@ export CHROMIUM ?= chromium
 chromium: ## install Debian's Chromium when $CHROMIUM is missing (the browser tests of /docs and Netron)
 	$(call apt_ensure,$(CHROMIUM),chromium,the headless browser of the /docs and Netron tests)
 
-lint: $(VENVS)/dev/.installed $(VENVS)/checkov/.installed ## flake8, hadolint, shellcheck, checkov (Dockerfiles, infra, workflows)
+flake8: $(VENVS)/dev/.installed ## flake8 over every Python folder
 	$(VENVS)/dev/bin/flake8 export gateway tests bench .ci models
+
+lint: flake8 $(VENVS)/checkov/.installed ## flake8, hadolint, shellcheck, checkov (Dockerfiles, infra, workflows)
 	$(VENVS)/dev/bin/hadolint Dockerfile.train Dockerfile.serve
 	$(VENVS)/dev/bin/shellcheck .ci/run .ci/engine .ci/base-image .ci/find-python
 	$(CHECKOV) --framework dockerfile -f Dockerfile.train -f Dockerfile.serve
 	$(CHECKOV) --framework terraform -d infra
 	$(CHECKOV) --framework github_actions -d .github/workflows
 
+# PYTEST_ARGS is passed to pytest as is: PYTEST_ARGS="-x tests/gateway -k limits".
+PYTEST_ARGS ?=
 pytest: $(VENVS)/dev/.installed $(VENVS)/serve/.installed graphviz haproxy chromium ## every test, without the linters (CI runs those in its lint job)
 	$(VENVS)/dev/bin/python -m pytest $(PYTEST_ARGS)
 
+# The markers (pyproject.toml) of what a test needs beyond the dev and serve venvs.
+CHECK_SKIPS := container or browser or terraform or pythons or apt or slow
+
+check: flake8 $(VENVS)/serve/.installed ## the edit-test loop: flake8 and every test that needs no image, browser, Terraform, other Python, apt package or long run
+	$(VENVS)/dev/bin/python -m pytest -q -p no:cacheprovider -m "not ($(CHECK_SKIPS))" $(PYTEST_ARGS)
+
 test: lint workflow-lint pytest ## install the dev lock, lint, run every test
 
-pytest-gateway: $(VENVS)/dev/.installed chromium ## the gateway's tests alone (tests/quickstart runs them on each Python)
-	$(VENVS)/dev/bin/python -m pytest -q -p no:cacheprovider tests/gateway
 
 model: $(VENVS)/train/.installed ## train the model SPEC describes (models/iris.toml), export it, run the parity and quality gates, write model and card
 	$(VENVS)/train/bin/python -m export build --spec $(SPEC) --out $(MODEL_DIR) $(if $(ESTIMATOR),--estimator $(ESTIMATOR))

@@ -11,7 +11,7 @@ from bench.rehearsal.scenarios import CONNECTIONS, NEW, OLD
 from bench.rehearsal.timings import terraform_defaults
 from tests import summary
 
-pytestmark = pytest.mark.timeout(900)
+pytestmark = [pytest.mark.container, pytest.mark.apt, pytest.mark.timeout(900)]
 SCALE = 0.1
 
 

@@ -38,6 +38,7 @@ def test_the_document_is_the_examples_and_its_examples_are_answered(served, name
     assert "Iris" not in str(document) and "iris" not in str(document).lower().replace(name, "")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_generated_requests_conform_and_never_fail(served, tmp_path, name):
     gateway = served(name, access_log="false")

@@ -8,6 +8,8 @@ import pytest
 from tests.browser import execute
 from tests.conftest import running_gateway
 
+pytestmark = pytest.mark.browser
+
 
 @pytest.fixture(scope="module")
 def churn(repo_root, built_examples, tmp_path_factory):

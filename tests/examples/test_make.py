@@ -10,6 +10,8 @@ import pytest
 from tests.conftest import EXAMPLES, free_port, health_is_200, running_make
 from tests.waiting import wait_until
 
+pytestmark = pytest.mark.slow
+
 SERVE_READY_SECONDS = 60
 
 

@@ -1,5 +1,3 @@
-import shutil
-
 import pytest
 
 from export import graph
@@ -30,7 +28,7 @@ def test_dot_names_every_node_and_tensor(committed):
         assert f"t_{name}" in source
 
 
-@pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz is installed by `make test`")
+@pytest.mark.apt  # graphviz's dot: `make graphviz`
 @pytest.mark.parametrize(("picture_format", "magic"), [("svg", b"<?xml"), ("png", b"\x89PNG")])
 def test_pictures_are_rendered(committed, tmp_path, picture_format, magic):
     model, _ = committed

@@ -13,6 +13,8 @@ from tests.browser import chromium
 from tests.conftest import free_port, running_make
 from tests.waiting import wait_until
 
+pytestmark = pytest.mark.browser
+
 TIMEOUT_MS = 60_000
 SCREENSHOT_DIR = os.environ.get("SCREENSHOT_DIR")
 

@@ -111,11 +111,18 @@ def assert_same_build(rebuilt: Path, committed: Path, name: str, where: str = "a
     assert rebuilt_card == card, f"{name} differs from {where} beyond the Python it records"
 
 
+@pytest.fixture(scope="module")
+def rebuilt(repo_root, tmp_path_factory):
+    """`export build` on this machine's own kernel, once for the module's tests."""
+    return rebuild(repo_root, tmp_path_factory.mktemp("rebuilt"))
+
+
 @pytest.mark.parametrize("name", ["iris.onnx", "iris.json"])
-def test_rebuild_is_byte_identical(tmp_path, repo_root, name):
-    assert_same_build(rebuild(repo_root, tmp_path), repo_root / "models", name)
+def test_rebuild_is_byte_identical(rebuilt, repo_root, name):
+    assert_same_build(rebuilt, repo_root / "models", name)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kernel", list(KERNELS))
 def test_every_openblas_kernel_builds_the_same_bytes(
     tmp_path, repo_root, committed_card, default_fingerprint, kernel

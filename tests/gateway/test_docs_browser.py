@@ -9,6 +9,8 @@ import pytest
 
 from tests.browser import execute
 
+pytestmark = pytest.mark.browser
+
 # `make screenshots` sets this to refresh the README's picture.
 SCREENSHOT_DIR = os.environ.get("SCREENSHOT_DIR")
 

@@ -6,7 +6,7 @@ import pytest
 
 from tests.fuzzing import assert_conforms_without_5xx
 
-pytestmark = pytest.mark.timeout(600)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 
 def test_generated_requests_conform_and_never_fail(start_gateway, tmp_path):

@@ -12,6 +12,8 @@ import pytest
 from tests.conftest import EXAMPLES, free_port
 from tests import summary
 
+pytestmark = pytest.mark.container
+
 # The serve image's own layers above the base: venv, gateway, model.
 OWN_LAYERS_BUDGET_MB = 160
 

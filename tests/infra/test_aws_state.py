@@ -9,6 +9,8 @@ import pytest
 from tests.infra.emulator import REGION, aws_state
 from tests.infra.iam import allows
 
+pytestmark = pytest.mark.terraform
+
 REPOSITORY = "iris-gateway"
 MANIFEST = json.dumps({
     "schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json", "config": {}, "layers": [],

@@ -13,6 +13,8 @@ from cloudsplaining.command.scan_policy_file import scan_policy
 from tests.infra.emulator import DOMAIN, ZONE_ID
 from tests.infra.iam import allowed_actions, statements
 
+pytestmark = pytest.mark.terraform
+
 PERMISSION_POLICIES = ("deploy", "push", "task_execution", "flow_logs")
 RISKS = ("PrivilegeEscalation", "ResourceExposure", "CredentialsExposure", "DataExfiltration")
 

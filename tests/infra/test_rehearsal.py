@@ -17,7 +17,7 @@ from gateway.settings import Settings
 from tests.infra.emulator import REGION, REPO, aws_state, rehearsal_copy
 from tests.infra.iam import allows
 
-pytestmark = pytest.mark.timeout(900)
+pytestmark = [pytest.mark.terraform, pytest.mark.timeout(900)]
 
 
 def output(terraform, root: Path, name: str, default: str | None = None) -> str:

@@ -5,6 +5,8 @@ from gateway.routes import HEALTH_PATH, LIVE_PATH
 from gateway.settings import Settings
 from tests.infra.conftest import ROOTS
 
+pytestmark = pytest.mark.terraform
+
 
 def test_formatting(terraform, infra):
     result = terraform.run(infra, "fmt", "-check", "-recursive", "-diff", "-no-color", check=False)

@@ -7,6 +7,8 @@ import pytest
 from tests.infra.emulator import GITHUB_REPOSITORY
 from tests.infra.iam import trusts
 
+pytestmark = pytest.mark.terraform
+
 REPO = GITHUB_REPOSITORY
 FORK = "someone-else/iris-onnx-serving"
 

@@ -1,5 +1,5 @@
 """The quick start on every supported CPython: `make serve` answers the original
-service's example, and the gateway's tests pass, on 3.11, 3.12 and 3.13.
+service's example, and `make check` passes, on 3.11, 3.12 and 3.13.
 
 Each Python gets its own set of venvs (VENVS=.venvs/py3.x), built by make from the
 same universal, hash-pinned locks, so the venvs of the main run are left alone.
@@ -19,6 +19,8 @@ import pytest
 
 from tests.conftest import REPO_ROOT, free_port, health_is_200, running_make
 from tests.waiting import wait_until
+
+pytestmark = pytest.mark.pythons
 
 SUPPORTED = ("3.11", "3.12", "3.13")
 SEED_EXAMPLE = {"features": [5.1, 3.5, 1.4, 0.2]}
@@ -91,16 +93,16 @@ def test_make_serve_answers_the_original_example(python, tmp_path):
 
 
 @pytest.mark.timeout(1800)
-def test_the_gateway_tests_pass(python):
+def test_make_check_passes(python):
     version, interpreter_path = python
     if sys.version_info[:2] == tuple(int(part) for part in version.split(".")):
-        pytest.skip(f"this run is on Python {version}: tests/gateway runs in it already")
+        pytest.skip(f"this run is on Python {version}: every test runs in it already")
     done = subprocess.run(
-        ["make", "-s", "pytest-gateway"], cwd=REPO_ROOT, env=make_env(version, interpreter_path),
+        ["make", "-s", "check"], cwd=REPO_ROOT, env=make_env(version, interpreter_path),
         capture_output=True, text=True,
     )
     summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
     tail = "\n".join([*done.stdout.splitlines()[-30:], *done.stderr.splitlines()[-10:]])
-    assert done.returncode == 0, f"tests/gateway on Python {version}:\n{tail}"
+    assert done.returncode == 0, f"make check on Python {version}:\n{tail}"
     # pytest's own last line, e.g. "315 passed in 61.2s": the tests ran, and none failed.
     assert re.match(r"\d+ passed", summary) and "failed" not in summary, summary

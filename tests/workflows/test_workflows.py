@@ -56,7 +56,7 @@ def test_nothing_ships_unless_lint_tests_and_gates_passed(pipeline):
     # Whatever touches AWS (build-and-push, deploy, smoke) waits for every check.
     for name, job in pipeline["jobs"].items():
         if any("configure-aws-credentials" in step.get("uses", "") for step in steps(job)):
-            assert {"lint", "test", "gates"} <= upstream(pipeline, name), name
+            assert {"lint", "check", "test", "gates"} <= upstream(pipeline, name), name
     assert "build-and-push" in upstream(pipeline, "deploy") and "deploy" in upstream(pipeline, "smoke")
 
 
