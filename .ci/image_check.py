@@ -134,20 +134,27 @@ def checks(image: str, base: str, admin: str, base_image: str, release: str | No
     return report
 
 
-# Each requirement on the report, and what its failure means.
+# Each requirement on the report: the field, what it must satisfy, and what its
+# failure means.
 REQUIREMENTS = (
-    (lambda r: r["smoke_passed"], "the smoke test failed"),
-    (lambda r: r["docs_served"], "/docs or a file it loads is not served"),
-    (lambda r: not r["operator_routes_public"], "an operator route answers on the public port"),
-    (lambda r: r["operator_routes_on_admin_port"], "/metrics or /model does not answer on the admin port"),
-    (lambda r: r["uid"] != 0, "the service runs as root"),
-    (lambda r: not r["sklearn_importable"], "scikit-learn is in the image"),
-    (lambda r: not r["pip_present"], "pip is in the image"),
-    (lambda r: not r["root_writable"], "the root filesystem is writable"),
-    (lambda r: r["tmp_writable"], "/tmp is not writable"),
-    (lambda r: r["healthcheck_passed"], "the image's HEALTHCHECK is missing or failing"),
-    (lambda r: r["exit_code_after_sigterm"] == 0, "SIGTERM did not end with exit 0"),
+    ("smoke_passed", bool, "the smoke test failed"),
+    ("docs_served", bool, "/docs or a file it loads is not served"),
+    ("operator_routes_public", lambda routes: not routes, "an operator route answers on the public port"),
+    ("operator_routes_on_admin_port", bool, "/metrics or /model does not answer on the admin port"),
+    ("uid", lambda uid: uid != 0, "the service runs as root"),
+    ("sklearn_importable", lambda found: not found, "scikit-learn is in the image"),
+    ("pip_present", lambda found: not found, "pip is in the image"),
+    ("root_writable", lambda writable: not writable, "the root filesystem is writable"),
+    ("tmp_writable", bool, "/tmp is not writable"),
+    ("healthcheck_passed", bool, "the image's HEALTHCHECK is missing or failing"),
+    ("exit_code_after_sigterm", lambda code: code == 0, "SIGTERM did not end with exit 0"),
+    ("drain_logged", bool, "the gateway did not log its drain after SIGTERM"),
 )
+
+
+def failures(report: dict) -> list[str]:
+    """What the report breaks, in REQUIREMENTS' order (empty: the image passes)."""
+    return [message for field, met, message in REQUIREMENTS if not met(report[field])]
 
 
 def main() -> int:
@@ -175,16 +182,16 @@ def main() -> int:
         engine("rm", "--force", CONTAINER, check=False)
     if args.report:
         args.report.write_text(json.dumps(report, indent=2) + "\n")
-    failures = [message for met, message in REQUIREMENTS if not met(report)]
+    broken = failures(report)
     print(report["smoke"])
     print(
         f"image-check ({report['engine']}): healthy in {report['seconds_to_healthy']} s, uid {report['uid']},"
         f" no scikit-learn, no pip, read-only root, HEALTHCHECK passed, SIGTERM -> exit"
         f" {report['exit_code_after_sigterm']} after {report['stop_seconds']} s;"
         f" image {report['image_mb']} MB = base {report['base_mb']} MB + own layers {report['own_layers_mb']} MB"
-        if not failures else "image-check FAILED:\n  " + "\n  ".join(failures)
+        if not broken else "image-check FAILED:\n  " + "\n  ".join(broken)
     )
-    return 1 if failures else 0
+    return 1 if broken else 0
 
 
 if __name__ == "__main__":

@@ -194,15 +194,6 @@ def test_deps_stage_keeps_exactly_the_files_docs_serves(serve):
     assert "gateway.docs.load()" in "".join(run_text(stage) for stage in serve)
 
 
-def test_deps_stage_trims_what_bench_sizes_measures(serve, repo_root):
-    # bench/sizes.py reports "serve, as shipped" by applying these same trims.
-    script = run_text(serve[1])
-    assert "-type d -name tests -exec rm -rf" in script
-    assert "strip --strip-unneeded" in script
-    sizes = (repo_root / "bench" / "sizes.py").read_text()
-    assert '"tests"' in sizes and '"--strip-unneeded"' in sizes
-
-
 def test_image_check_fetches_every_file_docs_serves(image_check):
     served = {docs.DOCS_PATH, *(f"{docs.DOCS_PATH}/{name}" for name in (*docs.SWAGGER_FILES, *docs.OWN_FILES))}
     assert set(image_check.DOCS_PATHS) == served
@@ -217,3 +208,24 @@ def test_the_train_image_copies_exactly_the_gateway_modules_export_imports(repo_
     assert imported, "export/ runs its sessions through the gateway's module"
     (gateway_copy,) = [words for words in (i.words() for i in train[0].all("COPY")) if words[-1] == "gateway/"]
     assert set(gateway_copy[:-1]) == {"gateway/__init__.py", *(f"gateway/{module}.py" for module in imported)}
+
+
+# A value that breaks each requirement image-check holds the serve image to.
+BROKEN = {
+    "smoke_passed": False, "docs_served": False, "operator_routes_public": ["/metrics"],
+    "operator_routes_on_admin_port": False, "uid": 0, "sklearn_importable": True, "pip_present": True,
+    "root_writable": True, "tmp_writable": False, "healthcheck_passed": False, "exit_code_after_sigterm": 143,
+    "drain_logged": False,
+}
+PASSING = {
+    "smoke_passed": True, "docs_served": True, "operator_routes_public": [], "operator_routes_on_admin_port": True,
+    "uid": 10001, "sklearn_importable": False, "pip_present": False, "root_writable": False, "tmp_writable": True,
+    "healthcheck_passed": True, "exit_code_after_sigterm": 0, "drain_logged": True,
+}
+
+
+def test_image_check_fails_an_image_on_each_broken_requirement_and_names_it(image_check):
+    assert {field for field, _, _ in image_check.REQUIREMENTS} == set(BROKEN), "a requirement without a case here"
+    assert image_check.failures(PASSING) == []
+    for (field, _, message) in image_check.REQUIREMENTS:
+        assert image_check.failures({**PASSING, field: BROKEN[field]}) == [message], field

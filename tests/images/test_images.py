@@ -27,44 +27,33 @@ def make(repo_root, *args: str) -> str:
 
 @pytest.fixture(scope="module")
 def report(repo_root, tmp_path_factory):
+    """make image-check's report on the serve image, whether it passed or not (its
+    verdict is the first test's to judge)."""
     base = make(repo_root, "base-image").strip().splitlines()[-1]
     summary.lines.append(base)
     make(repo_root, "images", "TAG=test")
     path = tmp_path_factory.mktemp("image-check") / "report.json"
     ports = f"PORT={free_port()}", f"ADMIN_PORT={free_port()}"
-    out = make(repo_root, "image-check", "TAG=test", *ports, f"REPORT={path}")
-    summary.lines.append(out.strip().splitlines()[-1])
-    return {**json.loads(path.read_text()), "base_line": base}
+    done = subprocess.run(["make", "--no-print-directory", "image-check", "TAG=test", *ports, f"REPORT={path}"],
+                          cwd=repo_root, capture_output=True, text=True)
+    if not path.exists():
+        pytest.fail(f"make image-check wrote no report:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
+    summary.lines.append(done.stdout.strip().splitlines()[-1])
+    return {**json.loads(path.read_text()), "base_line": base, "verdict": done}
 
 
-def test_the_serve_image_answers_the_original_contract_and_v2(report):
-    assert report["smoke_passed"], report["smoke"]
-
-
-def test_the_serve_image_runs_as_production_expects(report):
-    assert report["uid"] != 0
-    assert not report["sklearn_importable"]
-    assert not report["pip_present"]
-    assert not report["root_writable"] and report["tmp_writable"]
-
-
-def test_the_healthcheck_survives_the_build_and_passes(report):
-    assert report["healthcheck"] and report["healthcheck"][0] == "CMD"
-    assert report["healthcheck_passed"]
-
-
-def test_sigterm_drains_and_exits_0(report):
-    assert report["exit_code_after_sigterm"] == 0
-    assert report["drain_logged"]
+def test_the_serve_image_passes_every_image_check_requirement(report):
+    """Smoke (the original contract and v2), non-root, no scikit-learn or pip, read-only
+    root, HEALTHCHECK, operator routes on the admin port only, SIGTERM drains to exit 0
+    (.ci/image_check.py REQUIREMENTS; tests/images/test_dockerfiles.py shows each one
+    failing the check)."""
+    verdict = report["verdict"]
+    assert verdict.returncode == 0, verdict.stdout[-3000:] + verdict.stderr[-2000:]
+    assert report["healthcheck"][0] == "CMD", "the HEALTHCHECK runs the gateway's probe without a shell"
 
 
 def test_own_layers_stay_within_budget(report):
     assert 0 < report["own_layers_mb"] < OWN_LAYERS_BUDGET_MB, report
-
-
-def test_operator_routes_are_on_the_admin_port_only(report):
-    assert report["operator_routes_public"] == []
-    assert report["operator_routes_on_admin_port"]
 
 
 def test_an_image_built_on_the_stand_in_base_is_never_pushed(report, repo_root):

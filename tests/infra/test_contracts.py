@@ -1,7 +1,8 @@
 """The Terraform defaults agree with the gateway and the image: read from the code, not retyped."""
-from pathlib import Path
-
+import base64
+import hashlib
 import re
+from pathlib import Path
 
 import hcl2
 import pytest
@@ -10,6 +11,7 @@ from hcl2 import SerializationOptions
 from gateway.routes import HEALTH_PATH, LIVE_PATH
 from gateway.settings import Settings
 from tests.images.dockerfile import parse
+from tests.infra.conftest import PROVIDER, ROOTS, plugin_dir
 
 
 OPTIONS = SerializationOptions(strip_string_quotes=True, explicit_blocks=False)
@@ -80,21 +82,46 @@ def test_nothing_account_or_region_specific_is_hard_coded(infra):
             assert not region.search(value), f"{path} hard-codes a region: {value}"
 
 
-def test_provider_locks_verify_on_every_developer_platform(infra):
-    """Each lock names the provider's published zip hashes (`zh:`, one per platform
-    release: linux and darwin on amd64 and arm64 among them), so `terraform init`
-    on a Mac or an arm64 machine verifies its download instead of failing. The
-    list was copied from public lock files of other projects (identical in two
-    independent repositories); its h1 for linux_amd64 is the one terraform computes
-    here from the offline mirror."""
-    blocks = set()
-    for root in ("bootstrap", "ecr", "service"):
-        text = (infra / root / ".terraform.lock.hcl").read_text()
-        zh = re.findall(r'"zh:([0-9a-f]{64})"', text)
+def dirhash_h1(folder: Path) -> str:
+    """The `h1:` hash terraform records for an unpacked provider: Go's dirhash.Hash1,
+    the sha256 of the lines "<sha256 hex>  <file>" of the sorted files."""
+    lines = "".join(
+        f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.relative_to(folder).as_posix()}\n"
+        for path in sorted(p for p in folder.rglob("*") if p.is_file())
+    )
+    return "h1:" + base64.b64encode(hashlib.sha256(lines.encode()).digest()).decode()
+
+
+def locked(infra: Path, root: str) -> tuple[str, list[str], list[str]]:
+    """The provider version, its h1 hashes and its zh hashes in a root's lock file."""
+    text = (infra / root / ".terraform.lock.hcl").read_text()
+    (version,) = re.findall(r'^\s*version\s*=\s*"([^"]+)"', text, flags=re.M)
+    return version, re.findall(r'"(h1:[^"]+)"', text), re.findall(r'"zh:([0-9a-f]{64})"', text)
+
+
+def test_the_three_roots_lock_the_same_provider_build_for_every_platform(infra):
+    """One provider build for all roots, with a published zip hash (`zh:`) per platform
+    release, so `terraform init` on a Mac or an arm64 machine checks its download
+    against the lock instead of refusing it (those hashes are the registry's; offline,
+    only their number and agreement can be checked)."""
+    locks = {root: locked(infra, root) for root in ROOTS}
+    for root, (_, _, zh) in locks.items():
         assert len(zh) == len(set(zh)) == 15, root
-        assert '"h1:edXOJWE4ORX8Fm+dpVpICzMZJat4AX0VRCAy/xkcOc0="' in text, root
-        blocks.add(tuple(sorted(zh)))
-    assert len(blocks) == 1, "the three roots lock the same provider build"
+    assert len({(version, tuple(h1), tuple(sorted(zh))) for version, h1, zh in locks.values()}) == 1, locks
+
+
+@pytest.mark.terraform
+def test_the_lock_holds_the_hash_of_the_provider_terraform_runs(infra):
+    """The h1 hash in each lock is the one of the provider in the local mirror, as
+    terraform computes it: init with -plugin-dir accepts it, and a changed provider
+    would be refused. Without a mirror, terraform init itself checks the download."""
+    mirror = plugin_dir()
+    if mirror is None:
+        pytest.skip("no local provider mirror: terraform init checks the registry's download against the lock")
+    for root in ROOTS:
+        version, h1, _ = locked(infra, root)
+        (platform,) = (mirror / PROVIDER / version).iterdir()
+        assert dirhash_h1(platform) in h1, f"{root}: the lock does not hold the mirror's {platform.name} hash"
 
 
 def test_the_makefiles_project_is_the_roots(infra, repo_root):
