@@ -1,139 +1,24 @@
+"""Fixtures only; what tests share beyond fixtures is in tests/support.py."""
 import itertools
 import os
-import signal
-import socket
 import subprocess
 import sys
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Iterator
 
-import httpx
 import pytest
 
 from tests.browser import chromium
-from tests.waiting import wait_until
+from tests.support import EXAMPLES, REPO_ROOT, GatewayProcess, running_gateway
 
 # onnxruntime writes a device id and an event queue under the user's cache at
 # import unless told not to; tests must not leave files behind.
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-# Where make keeps the venvs: .venvs, unless the environment says otherwise (as the
-# quick-start tests do, one set per Python).
-VENVS = REPO_ROOT / os.environ.get("VENVS", ".venvs")
-
 
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO_ROOT
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def health_is_200(url: str) -> bool:
-    """The server at `url` answers /health with 200 (not yet listening is False)."""
-    try:
-        return httpx.get(url + "/health", timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
-class MakeProcess:
-    """`make -s <args>` as a developer runs it, in its own process group (make, its shell
-    and the server they start), its output in a file."""
-
-    def __init__(self, args: list[str], log_path: Path, env: dict[str, str] | None = None) -> None:
-        self.name = f"make {' '.join(args)}"
-        self.log_path = log_path
-        with open(log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                ["make", "-s", *args], cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def output(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def raise_if_exited(self) -> None:
-        """For waits: a make that ended will never become ready; fail at once, with its log."""
-        if self.process.poll() is not None:
-            raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.output()}")
-
-    def stop(self) -> None:
-        os.killpg(self.process.pid, signal.SIGTERM)
-        self.process.wait(timeout=60)
-
-
-@contextmanager
-def running_make(args: list[str], log_path: Path, env: dict[str, str] | None = None) -> Iterator[MakeProcess]:
-    """`make -s <args>`, stopped with everything it started on exit from `with`."""
-    make = MakeProcess(args, log_path, env)
-    try:
-        yield make
-    finally:
-        make.stop()
-
-
-class GatewayProcess:
-    """`python -m gateway` on a free loopback port, started and stopped by the test."""
-
-    def __init__(self, repo_root: Path, log_path: Path, python: str = sys.executable, **settings: str) -> None:
-        self.port, self.admin_port = free_port(), free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.admin_url = f"http://127.0.0.1:{self.admin_port}"
-        env = {key: value for key, value in os.environ.items() if not key.startswith("GATEWAY_")}
-        env.update({
-            "GATEWAY_PORT": str(self.port), "GATEWAY_ADMIN_PORT": str(self.admin_port), "GATEWAY_HOST": "127.0.0.1",
-            "GATEWAY_DRAIN_SECONDS": "0.1", "ORT_DISABLE_TELEMETRY": "1",
-        })
-        env.update({f"GATEWAY_{key.upper()}": value for key, value in settings.items()})
-        self.log_path = log_path
-        # A file, not a pipe: nobody reads a pipe while the test runs, and a full
-        # pipe would block the server's logging.
-        with open(log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                [python, "-m", "gateway"], cwd=repo_root, env=env, stdout=log, stderr=subprocess.STDOUT
-            )
-
-    def ready(self) -> bool:
-        """/health answers 200; a process that exited fails at once, with its log."""
-        if self.process.poll() is not None:
-            raise RuntimeError(f"gateway exited with {self.process.returncode}: {self.output()}")
-        return health_is_200(self.url)
-
-    def wait_ready(self, timeout: float = 30) -> None:
-        wait_until(self.ready, timeout, "the gateway's /health to answer 200", poll=0.05)
-
-    def output(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
-
-
-@contextmanager
-def running_gateway(
-    repo_root: Path, log_path: Path, python: str = sys.executable, **settings: str
-) -> Iterator[GatewayProcess]:
-    """The one way a test starts a real gateway: ready on exit from `with`, stopped after it."""
-    gateway = GatewayProcess(repo_root, log_path, python, **settings)
-    try:
-        gateway.wait_ready()
-        yield gateway
-    finally:
-        gateway.stop()
 
 
 @pytest.fixture
@@ -157,10 +42,6 @@ def browser():
         assert recorded.foreign == [], f"requests left 127.0.0.1: {recorded.foreign}"
         assert recorded.errors == [], f"the page threw: {recorded.errors}"
         assert recorded.csp_violations() == [], "the page broke its own Content-Security-Policy"
-
-
-# The shipped example specs (models/examples/<name>/<name>.toml), built once per run.
-EXAMPLES = ("breast_cancer", "diabetes", "churn")
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import orjson
 import pytest
 from openapi_spec_validator import validate
 
-from tests.conftest import EXAMPLES, running_gateway
+from tests.support import EXAMPLES, running_gateway
 from tests.fuzzing import assert_conforms_without_5xx
 
 pytestmark = pytest.mark.timeout(600)

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from tests.browser import execute
-from tests.conftest import running_gateway
+from tests.support import running_gateway
 
 pytestmark = pytest.mark.browser
 

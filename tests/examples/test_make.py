@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.conftest import EXAMPLES, free_port, health_is_200, running_make
+from tests.support import EXAMPLES, free_port, health_is_200, running_make
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.slow

@@ -11,7 +11,7 @@ import pytest
 from export.spec import load_spec
 from export.train import train
 from export.cli import EXIT_OK, main
-from tests.conftest import EXAMPLES
+from tests.support import EXAMPLES
 from tests.specs import strict_churn
 
 

@@ -13,7 +13,7 @@ from export.cli import EXIT_BAD_INPUT, EXIT_GATE_FAILED, EXIT_OK, main
 from export.datasets import load_dataset
 from export.spec import load_spec
 from export.train import train
-from tests.conftest import EXAMPLES
+from tests.support import EXAMPLES
 from tests.specs import strict_churn
 
 

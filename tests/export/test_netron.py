@@ -10,7 +10,7 @@ import pytest
 
 from export import netron_viewer
 from tests.browser import chromium
-from tests.conftest import free_port, running_make
+from tests.support import free_port, running_make
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.browser

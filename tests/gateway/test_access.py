@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from gateway.access import AccessLog, printable
-from tests.conftest import running_gateway
+from tests.support import running_gateway
 from tests.gateway.conftest import ONE_ROW
 from tests.waiting import wait_until
 

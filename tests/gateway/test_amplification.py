@@ -9,7 +9,7 @@ import httpx
 import orjson
 import pytest
 
-from tests.conftest import running_gateway
+from tests.support import running_gateway
 from tests.gateway.hostile_values import deep, infer_tensor, predict
 
 MAX_BODY = 1_048_576

@@ -17,7 +17,7 @@ SCREENSHOT_DIR = os.environ.get("SCREENSHOT_DIR")
 
 @pytest.fixture(scope="module")
 def gateway(repo_root, tmp_path_factory):
-    from tests.conftest import running_gateway
+    from tests.support import running_gateway
 
     with running_gateway(repo_root, tmp_path_factory.mktemp("docs") / "gateway.log") as process:
         yield process

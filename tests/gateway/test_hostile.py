@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import running_gateway
+from tests.support import running_gateway
 from tests.gateway.hostile_values import deep, infer_document, infer_tensor
 from tests.rawhttp import exchange, read_response
 

@@ -13,7 +13,7 @@ import httpx
 import orjson
 import pytest
 
-from tests.conftest import GatewayProcess, running_gateway
+from tests.support import GatewayProcess, running_gateway
 
 LIMIT = 1_048_576
 SIZES_MB = (2, 20, 50)

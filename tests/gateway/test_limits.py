@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from gateway.limits import Admission, BodyDeadlines
-from tests.conftest import running_gateway
+from tests.support import running_gateway
 from tests.rawhttp import read_response
 from tests.waiting import wait_until
 

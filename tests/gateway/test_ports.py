@@ -7,7 +7,7 @@ import httpx
 import orjson
 import pytest
 
-from tests.conftest import running_gateway
+from tests.support import running_gateway
 from tests.rawhttp import exchange
 
 OPERATOR_PATHS = ("/metrics", "/model")

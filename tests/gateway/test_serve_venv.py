@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import VENVS
+from tests.support import VENVS
 from tests.gateway.conftest import ONE_ROW
 
 TRAINING_ONLY = ("sklearn", "skl2onnx", "scipy", "joblib", "pandas", "onnx")

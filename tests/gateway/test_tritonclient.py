@@ -6,7 +6,7 @@ import pytest
 import tritonclient.http as triton
 from tritonclient.utils import InferenceServerException
 
-from tests.conftest import running_gateway
+from tests.support import running_gateway
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import EXAMPLES, free_port
+from tests.support import EXAMPLES, free_port
 from tests import summary
 
 pytestmark = pytest.mark.container

@@ -11,7 +11,7 @@ from hcl2 import SerializationOptions
 from gateway.routes import HEALTH_PATH, LIVE_PATH
 from gateway.settings import Settings
 from tests.images.dockerfile import parse
-from tests.infra.conftest import PROVIDER, ROOTS, plugin_dir
+from tests.infra.terraform import PROVIDER, ROOTS, plugin_dir
 
 
 OPTIONS = SerializationOptions(strip_string_quotes=True, explicit_blocks=False)

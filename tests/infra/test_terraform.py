@@ -3,7 +3,7 @@ import pytest
 
 from gateway.routes import HEALTH_PATH, LIVE_PATH
 from gateway.settings import Settings
-from tests.infra.conftest import ROOTS
+from tests.infra.terraform import ROOTS
 
 pytestmark = pytest.mark.terraform
 

@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO_ROOT
+from tests.support import REPO_ROOT
 
 FIND = REPO_ROOT / ".ci" / "find-python"
 # Found before PATH is narrowed to the fake interpreters.

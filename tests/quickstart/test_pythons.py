@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import REPO_ROOT, free_port, health_is_200, running_make
+from tests.support import REPO_ROOT, free_port, health_is_200, running_make
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.pythons

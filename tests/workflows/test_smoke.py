@@ -7,7 +7,7 @@ import sys
 import onnx
 from onnx import helper
 
-from tests.conftest import free_port
+from tests.support import free_port
 
 
 def smoke(repo_root, url: str, *extra: str) -> subprocess.CompletedProcess:
