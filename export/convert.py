@@ -8,7 +8,8 @@ from skl2onnx import convert_sklearn
 from skl2onnx.common.data_types import FloatTensorType, StringTensorType
 from sklearn.base import is_classifier
 
-from export.contract import INPUT_NAME, LABEL_NAME, ML_OPSET, PROBABILITIES_NAME, TARGET_OPSET, VALUE_NAME
+from export.contract import ML_OPSET, TARGET_OPSET
+from gateway.tensors import INPUT_NAME, LABEL_NAME, PROBABILITIES_NAME, VALUE_NAME
 from export.errors import InputError
 from export.rows import Schema
 from export.train import TrainedModel

@@ -10,7 +10,7 @@ from typing import Any, Final
 
 import numpy as np
 
-from export.contract import INPUT_NAME
+from gateway.tensors import INPUT_NAME
 from export.spec import Feature
 
 FIT_DTYPE: Final = np.float64

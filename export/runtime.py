@@ -4,7 +4,7 @@ from dataclasses import dataclass
 import numpy as np
 import onnxruntime as ort
 
-from export.contract import LABEL_NAME, PROBABILITIES_NAME, VALUE_NAME
+from gateway.tensors import LABEL_NAME, PROBABILITIES_NAME, VALUE_NAME
 from export.errors import InputError
 from export.rows import Rows, Schema
 from export.spec import Task

@@ -2,7 +2,6 @@
 import logging
 import os
 import shutil
-import signal
 import socket
 import sys
 from typing import Callable, Final, Mapping
@@ -13,6 +12,7 @@ from uvicorn.supervisors import Multiprocess
 
 from gateway import logs
 from gateway.app import create_app
+from gateway.lifecycle import exit_0_after_a_drained_shutdown
 from gateway.settings import Settings, SettingsError, describe, from_env
 
 EXIT_OK: Final = 0
@@ -88,11 +88,7 @@ def run(environ: Mapping[str, str], app_factory: AppFactory = create_app) -> int
     if settings.workers > 1:
         prepare_multiprocess_metrics(settings)
     config = uvicorn_config(settings, app_factory)
-    # uvicorn re-raises the SIGTERM it handled once it has shut down, which would
-    # turn a clean, drained shutdown into death by signal (exit 143). Ignoring it
-    # here, where uvicorn restores handlers to, keeps the exit code 0. Spawned
-    # workers inherit the same disposition.
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    exit_0_after_a_drained_shutdown()
     try:
         # Both ports are one server's: the front door tells them apart by the port
         # a connection arrived on (gateway.front).

@@ -14,6 +14,8 @@ from typing import Final
 
 import orjson
 
+from gateway.logs import second_of, timestamp
+
 FLUSH_SECONDS: Final = 0.5
 MAX_PENDING: Final = 1024
 
@@ -43,8 +45,8 @@ class AccessLog:
     def _timestamp(self, when: float) -> str:
         second = int(when)
         if second != self._second:  # requests arrive in bursts within a second
-            self._second, self._stamp = second, time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(second))
-        return f"{self._stamp}.{int(when % 1 * 1000):03d}"
+            self._second, self._stamp = second, second_of(second)
+        return timestamp(when, self._stamp)
 
     def _line(self, when: float, method: str, path: str, status: int, seconds: float, request_id: bytes) -> str:
         if self._json_lines:

@@ -15,16 +15,16 @@ from starlette.types import Lifespan
 
 from gateway.access import AccessLog
 from gateway.errors import GatewayError
-from gateway.responses import error_body, error_response
 from gateway.lifecycle import install_drain_on_sigterm
 from gateway.limits import WATCHDOG_SECONDS, Admission
 from gateway.metrics import Metrics
 from gateway.periodic import every
+from gateway.responses import error_body, error_response
 from gateway import access, metrics, v2
 from gateway.front import Front
+from gateway.logs import ACCESS_LOGGER
 from gateway.routes import HEALTH_PATH, LIVE_PATH, admin_routes, routes
 from gateway.service import Service
-from gateway.logs import ACCESS_LOGGER
 from gateway.settings import Settings, from_env
 
 logger = logging.getLogger("gateway.app")

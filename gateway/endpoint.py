@@ -14,12 +14,12 @@ from typing import Callable, Final, Generic, Iterable, TypeVar
 
 from starlette.types import Receive, Scope, Send
 
+from gateway.access import printable
 from gateway.asgi import JSON, discard_body, read_body
 from gateway.card_reader import ModelCard
 from gateway.errors import BodyTimeout, GatewayError, ModelFault, PayloadTooLarge
 from gateway.responses import error_response
 from gateway.service import Service
-from gateway.access import printable
 
 Headers = list[tuple[bytes, bytes]]
 K = TypeVar("K")

@@ -10,12 +10,12 @@ import onnxruntime as ort
 
 from gateway.bounds import Box
 from gateway.card_reader import ModelCard
-from gateway.codec import Layout, shown
 from gateway.errors import InvalidInput, ModelFault
+from gateway.json_values import shown
+from gateway.predict_codec import Layout
 from gateway.session import open_session, unchecked_run
+from gateway.tensors import CLASSIFIER_OUTPUTS, INPUT_NAME, VALUE_NAME
 
-INPUT_NAME: Final = "input"
-OUTPUT_NAMES: Final = ["label", "probabilities"]
 # The card's datatypes as onnxruntime names the tensor types.
 ONNX_TYPES: Final = {"FP32": "tensor(float)", "BYTES": "tensor(string)"}
 
@@ -23,7 +23,7 @@ logger = logging.getLogger("gateway.inference")
 
 
 class Prediction(NamedTuple):
-    # A NamedTuple: built on every request (see codec.PredictRequest).
+    # A NamedTuple: built on every request (see predict_codec.PredictRequest).
     labels: np.ndarray
     """int64, one per row (a regressor's: empty)."""
     probabilities: np.ndarray
@@ -86,7 +86,7 @@ class Model:
             expected = [(c.name, ONNX_TYPES["FP32" if c.kind == "number" else "BYTES"], [1]) for c in card.columns]
         else:
             expected = [(INPUT_NAME, ONNX_TYPES["FP32"], [self.n_features])]
-        served = ["variable"] if card.regression else list(OUTPUT_NAMES)
+        served = [VALUE_NAME] if card.regression else list(CLASSIFIER_OUTPUTS)
         if inputs != expected or outputs != served:
             raise ModelError(f"model signature {inputs} -> {outputs} is not the one the gateway serves"
                              f" for this card: {expected} -> {served}")

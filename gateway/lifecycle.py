@@ -70,3 +70,11 @@ def install_drain_on_sigterm(lifecycle: Lifecycle, drain_seconds: float) -> Call
             signal.signal(signal.SIGTERM, server_handler)
 
     return restore
+
+
+def exit_0_after_a_drained_shutdown() -> None:
+    """Called before uvicorn starts. uvicorn re-raises the SIGTERM it handled once it
+    has shut down, which would turn a clean, drained shutdown into death by signal
+    (exit 143). Ignoring it here, where uvicorn restores handlers to, keeps the exit
+    code 0. Spawned workers inherit the same disposition."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)

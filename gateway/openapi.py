@@ -299,7 +299,7 @@ def _model_schemas(
     instances: dict[str, Any] = {"type": "array", "items": row, "minItems": 1}
     if max_batch_rows is not None:
         instances["maxItems"] = max_batch_rows  # the setting in force
-    # FP64 is converted where the model takes one FP32 input (gateway.oip).
+    # FP64 is converted where the model takes one FP32 input (gateway.v2_codec).
     fp64 = set() if card.has_categories else {"FP64"}
     datatypes = sorted({tensor["datatype"] for tensor in card.inputs} | fp64)
     data = _ref("V2TensorData")

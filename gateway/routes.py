@@ -17,10 +17,10 @@ from starlette.types import Scope
 
 from gateway import docs, openapi
 from gateway.asgi import JSON, header, is_json, media_type
-from gateway.codec import decode_predict, encode_predict, encode_values
 from gateway.endpoint import HotEndpoint, PerModel, model_headers
 from gateway.errors import UnsupportedMediaType
 from gateway.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from gateway.predict_codec import decode_predict, encode_predict, encode_values
 from gateway.responses import not_ready_body
 from gateway.service import Service
 

@@ -12,13 +12,14 @@ from starlette.routing import Route
 from starlette.types import Scope
 
 from gateway.asgi import header, is_json, media_type
-from gateway.codec import shown
-from gateway.errors import UnknownModel, UnsupportedMediaType
 from gateway.endpoint import HotEndpoint, PerModel, model_headers
-from gateway.inference import OUTPUT_NAMES, Model
-from gateway.oip import BINARY_CONTENT, BINARY_EXTENSION, HEADER_LENGTH, TensorSpec, decode_infer, encode_infer
+from gateway.errors import UnknownModel, UnsupportedMediaType
+from gateway.inference import Model
+from gateway.json_values import shown
 from gateway.responses import not_ready_body
 from gateway.service import Service
+from gateway.tensors import LABEL_NAME, PROBABILITIES_NAME
+from gateway.v2_codec import BINARY_CONTENT, BINARY_EXTENSION, HEADER_LENGTH, TensorSpec, decode_infer, encode_infer
 
 SERVER_NAME: Final = "iris-onnx-gateway"
 PLATFORM: Final = "onnx_onnxv1"
@@ -85,7 +86,7 @@ class InferEndpoint(HotEndpoint):
         if prediction.values is not None:
             arrays = {model.output_names[0]: prediction.values.reshape(-1, 1)}
         else:
-            arrays = {OUTPUT_NAMES[0]: prediction.labels, OUTPUT_NAMES[1]: prediction.probabilities}
+            arrays = {LABEL_NAME: prediction.labels, PROBABILITIES_NAME: prediction.probabilities}
         content_type, payload, extra = encode_infer(
             model.card.name,
             model.card.version,

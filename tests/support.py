@@ -10,8 +10,15 @@ from pathlib import Path
 from typing import Iterator
 
 import httpx
+import orjson
 
+from gateway.tensors import ORIGINAL_ROW
 from tests.waiting import wait_until
+
+# The original service's example request (answered {"prediction": 0}), as a JSON
+# document and as the bytes of a body.
+ONE_ROW = {"features": list(ORIGINAL_ROW)}
+ONE_ROW_BODY = orjson.dumps(ONE_ROW)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Where make keeps the venvs: .venvs, unless the environment says otherwise (as the

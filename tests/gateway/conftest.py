@@ -8,8 +8,6 @@ from starlette.testclient import TestClient
 from gateway.app import create_app
 from gateway.settings import Settings
 
-ONE_ROW = {"features": [5.1, 3.5, 1.4, 0.2]}
-
 
 @pytest.fixture(scope="session")
 def settings(repo_root: Path) -> Settings:

@@ -13,8 +13,7 @@ import httpx
 import pytest
 
 from gateway.access import AccessLog, printable
-from tests.support import running_gateway
-from tests.gateway.conftest import ONE_ROW
+from tests.support import ONE_ROW, running_gateway
 from tests.waiting import wait_until
 
 HOSTILE_PATHS = {

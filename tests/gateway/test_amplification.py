@@ -11,6 +11,7 @@ import pytest
 
 from tests.support import running_gateway
 from tests.gateway.hostile_values import deep, infer_tensor, predict
+from gateway.tensors import ORIGINAL_ROW
 
 MAX_BODY = 1_048_576
 PEAK_GROWTH_LIMIT_KIB = 64 * 1024
@@ -61,7 +62,7 @@ def gateway(repo_root, tmp_path_factory):
     with running_gateway(repo_root, tmp_path_factory.mktemp("amplification") / "gateway.log") as gateway:
         with httpx.Client(base_url=gateway.url, timeout=30) as client:
             for _ in range(20):  # warm: imports, first allocations, the model's arena
-                client.post("/predict", json={"instances": [[5.1, 3.5, 1.4, 0.2]] * 1000})
+                client.post("/predict", json={"instances": [list(ORIGINAL_ROW)] * 1000})
                 client.post(INFER, content=infer_tensor())
             yield gateway, client, status_kib(gateway.process.pid, "VmHWM")
     assert gateway.process.returncode == 0

@@ -2,7 +2,7 @@
 service stays healthy after it."""
 import pytest
 
-from tests.gateway.conftest import ONE_ROW
+from tests.support import ONE_ROW, ONE_ROW_BODY
 
 JSON = {"content-type": "application/json"}
 
@@ -46,9 +46,9 @@ CASES = [
     ("empty features", b'{"features": []}', JSON, 400, "must hold 4 numbers, got 0"),
     ("empty instances", b'{"instances": []}', JSON, 400, "at least one row"),
     ("too many rows", b'{"instances": [' + b",".join([b"[1, 2, 3, 4]"] * 1001) + b"]}", JSON, 400, "the limit is 1000"),
-    ("text/plain", b'{"features": [5.1, 3.5, 1.4, 0.2]}', {"content-type": "text/plain"}, 415, "application/json"),
+    ("text/plain", ONE_ROW_BODY, {"content-type": "text/plain"}, 415, "application/json"),
     ("form", b"a=1", {"content-type": "application/x-www-form-urlencoded"}, 415, "got application/x-www-form"),
-    ("no content type", b'{"features": [5.1, 3.5, 1.4, 0.2]}', {}, 415, "got none"),
+    ("no content type", ONE_ROW_BODY, {}, 415, "got none"),
     # The original answered a bare POST /predict with 400; its users' tests expect that.
     ("bare POST, no body, no type", b"", {}, 400, "request body is empty"),
     ("no body, wrong type", b"", {"content-type": "text/plain"}, 400, "request body is empty"),

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import running_gateway
+from tests.support import ONE_ROW_BODY, running_gateway
 from tests.gateway.hostile_values import deep, infer_document, infer_tensor
 from tests.rawhttp import exchange, read_response
 
@@ -72,7 +72,7 @@ CORPUS = [
     ("control char in header", b"GET /health HTTP/1.1\r\nHost: x\r\nX-A: a\x01b\r\n\r\n", 400, b""),
     # The first 10 bytes are a (bad) body; the rest parses as a broken next request.
     ("content-length shorter than body", JSON_HEAD.format(path="/predict", length=10).encode()
-     + b'{"features": [5.1, 3.5, 1.4, 0.2]}', 400, b""),
+     + ONE_ROW_BODY, 400, b""),
     ("empty body", post(b""), 400, b"request body is empty"),
     ("truncated json", post(b'{"features": [5.1, 3.5'), 400, b"not valid JSON"),
     ("json null", post(b"null"), 400, b"must be a JSON object"),
@@ -165,7 +165,7 @@ def test_a_50_mb_body_is_refused_with_memory_flat(hostile_gateway):
 
 
 def test_a_slow_body_is_waited_for_and_answered(hostile_gateway):
-    raw = post(b'{"features": [5.1, 3.5, 1.4, 0.2]}')
+    raw = post(ONE_ROW_BODY)
     with socket.create_connection(("127.0.0.1", hostile_gateway.port), timeout=10) as connection:
         for start in range(0, len(raw), 20):
             connection.sendall(raw[start:start + 20])
@@ -175,7 +175,7 @@ def test_a_slow_body_is_waited_for_and_answered(hostile_gateway):
 
 
 def test_pipelined_requests_are_answered_in_order(hostile_gateway):
-    good, bad = post(b'{"features": [5.1, 3.5, 1.4, 0.2]}'), post(b'{"features": [1]}')
+    good, bad = post(ONE_ROW_BODY), post(b'{"features": [1]}')
     with socket.create_connection(("127.0.0.1", hostile_gateway.port), timeout=10) as connection:
         connection.sendall(good + bad + good)
         reply = b""

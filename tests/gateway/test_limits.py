@@ -10,11 +10,10 @@ import orjson
 import pytest
 
 from gateway.limits import Admission, BodyDeadlines
-from tests.support import running_gateway
+from tests.support import ONE_ROW, running_gateway
 from tests.rawhttp import read_response
 from tests.waiting import wait_until
 
-ONE_ROW = {"features": [5.1, 3.5, 1.4, 0.2]}
 # A body announced at 1,000 bytes of which only the start is sent.
 SLOW_HEAD = (
     b"POST /predict HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n"

@@ -1,9 +1,12 @@
 import logging
 import platform
+import re
 
+import orjson
 import pytest
 
-from gateway.logs import skip_caller_lookup
+from gateway.access import AccessLog
+from gateway.logs import JsonFormatter, TextFormatter, skip_caller_lookup, timestamp
 
 
 def test_the_caller_lookup_switch_still_exists_and_works(monkeypatch):
@@ -22,3 +25,17 @@ def test_the_caller_lookup_switch_still_exists_and_works(monkeypatch):
     finally:
         logger.removeHandler(handler)
     assert records[0].funcName in (None, "(unknown function)")
+
+
+def test_every_line_has_one_time_format_utc_to_the_millisecond():
+    """Application lines (text and JSON) and access lines carry the same timestamp."""
+    stamp = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
+    record = logging.LogRecord("gateway.test", logging.INFO, __file__, 1, "hello", None, None)
+    record.created = 1_780_000_000.25
+    assert timestamp(record.created) == "2026-05-28T20:26:40.250Z"
+    text = TextFormatter("%(asctime)s %(levelname)s %(name)s %(message)s").format(record)
+    assert text == "2026-05-28T20:26:40.250Z INFO gateway.test hello"
+    assert stamp.match(orjson.loads(JsonFormatter().format(record))["time"])
+    access = AccessLog(logging.getLogger("gateway.access"), json_lines=True)
+    line = access._line(record.created, "POST", "/predict", 200, 0.001, b"id-1")
+    assert orjson.loads(line)["time"] == timestamp(record.created)

@@ -9,7 +9,8 @@ from starlette.testclient import TestClient
 
 from gateway.app import create_app_from_environment
 from gateway.metrics import multiprocess_active
-from tests.gateway.conftest import ONE_ROW
+from tests.support import ONE_ROW
+from gateway.tensors import ORIGINAL_ROW
 
 
 def sample(text: str, name: str, **labels: str) -> float:
@@ -26,7 +27,7 @@ def sample(text: str, name: str, **labels: str) -> float:
 
 def test_requests_latency_classes_and_model_info(client, settings, admin_url):
     client.post("/predict", json=ONE_ROW)
-    client.post("/predict", json={"instances": [[5.1, 3.5, 1.4, 0.2], [6.5, 3.0, 5.5, 2.0], [6.0, 2.9, 4.5, 1.5]]})
+    client.post("/predict", json={"instances": [list(ORIGINAL_ROW), [6.5, 3.0, 5.5, 2.0], [6.0, 2.9, 4.5, 1.5]]})
     client.post("/predict", json={"features": [1]})
     client.get("/nope")
     text = client.get(f"{admin_url}/metrics").text
@@ -43,7 +44,7 @@ def test_requests_latency_classes_and_model_info(client, settings, admin_url):
 
 
 def test_rows_outside_the_training_range_and_the_proven_region_are_counted(client, admin_url):
-    client.post("/predict", json={"instances": [[5.1, 3.5, 1.4, 0.2], [50, 3.5, 1.4, 0.2], [5.1, 3.5, 1.4, -1]]})
+    client.post("/predict", json={"instances": [list(ORIGINAL_ROW), [50, 3.5, 1.4, 0.2], [5.1, 3.5, 1.4, -1]]})
     client.post("/predict", json={"features": [5.1, 3.5, 1.4, 9.0]})
     # Petal width 2.8: above the training maximum (2.5), inside the parity box (3.1).
     client.post("/predict", json={"features": [5.1, 3.5, 1.4, 2.8]})

@@ -8,6 +8,7 @@ from skl2onnx import convert_sklearn
 from skl2onnx.common.data_types import FloatTensorType
 from sklearn.linear_model import LogisticRegression
 from starlette.routing import Route
+from tests.support import ONE_ROW
 
 HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "options"}
 
@@ -48,7 +49,7 @@ def test_every_error_response_carries_an_error_message(client):
 def test_documented_predict_response_matches_a_real_one(client):
     document = client.get("/openapi.json").json()
     required = document["components"]["schemas"]["Prediction"]["required"]
-    body = client.post("/predict", json={"features": [5.1, 3.5, 1.4, 0.2]}).json()
+    body = client.post("/predict", json=ONE_ROW).json()
     assert set(required) == set(body)
 
 

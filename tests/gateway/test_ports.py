@@ -7,7 +7,7 @@ import httpx
 import orjson
 import pytest
 
-from tests.support import running_gateway
+from tests.support import ONE_ROW, running_gateway
 from tests.rawhttp import exchange
 
 OPERATOR_PATHS = ("/metrics", "/model")
@@ -49,7 +49,7 @@ def test_the_admin_port_serves_the_operator_routes(gateway):
 
 
 def test_the_admin_port_serves_no_predictions_and_no_documents(gateway):
-    reply = httpx.post(gateway.admin_url + "/predict", json={"features": [5.1, 3.5, 1.4, 0.2]}, timeout=10)
+    reply = httpx.post(gateway.admin_url + "/predict", json=ONE_ROW, timeout=10)
     assert reply.status_code == 404 and "error" in reply.json()
     assert httpx.get(gateway.admin_url + "/openapi.json", timeout=10).status_code == 404
 

@@ -4,7 +4,7 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
-from tests.gateway.conftest import ONE_ROW
+from tests.support import ONE_ROW
 
 
 def test_the_seed_example_answers_prediction_0(client):
@@ -99,7 +99,7 @@ def test_a_server_fault_is_a_generic_500_with_the_traceback_only_in_the_log(clie
 def test_every_answer_names_the_release(make_client, admin_url):
     client = make_client(release="f00dfeed")
     for response in (
-        client.post("/predict", json={"features": [5.1, 3.5, 1.4, 0.2]}),
+        client.post("/predict", json=ONE_ROW),
         client.post("/predict", json={"features": [1]}),
         client.get("/health"),
         client.get("/nope"),
@@ -131,7 +131,7 @@ def test_without_the_shortcut_starlette_routes_predictions_and_middleware_runs(s
     app.app.add_middleware(CORSMiddleware, allow_origins=["https://example.org"])
     with TestClient(app, raise_server_exceptions=False) as client:
         origin = {"origin": "https://example.org", "x-request-id": "routed-1"}
-        answer = client.post("/predict", json={"features": [5.1, 3.5, 1.4, 0.2]}, headers=origin)
+        answer = client.post("/predict", json=ONE_ROW, headers=origin)
         refused = client.post("/predict", json={"features": [1]}, headers=origin)
         wrong_method = client.get("/predict")
     assert answer.status_code == 200 and answer.json()["prediction"] == 0

@@ -7,8 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import VENVS
-from tests.gateway.conftest import ONE_ROW
+from tests.support import ONE_ROW, VENVS
 
 TRAINING_ONLY = ("sklearn", "skl2onnx", "scipy", "joblib", "pandas", "onnx")
 

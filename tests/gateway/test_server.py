@@ -12,9 +12,10 @@ import httpx
 import pytest
 
 from gateway.metrics import FLUSH_SECONDS
-from tests.gateway.conftest import ONE_ROW
+from tests.support import ONE_ROW
 from tests.rawhttp import read_response
 from tests.waiting import wait_until
+from gateway.tensors import ORIGINAL_ROW
 
 
 def test_serves_the_seed_example(start_gateway):
@@ -65,7 +66,7 @@ def test_sigterm_drains_then_exits_0_without_cutting_a_request(start_gateway):
     # A drain long enough that a loaded machine still serves during it; the test
     # waits on what it needs to see, so a quick machine does not wait it out.
     gateway = start_gateway(drain_seconds="5", shutdown_seconds="20")
-    batch = {"instances": [[5.1, 3.5, 1.4, 0.2]] * 1000}
+    batch = {"instances": [list(ORIGINAL_ROW)] * 1000}
     results: list[int] = []
     stop = threading.Event()
 

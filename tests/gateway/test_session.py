@@ -3,6 +3,7 @@ import onnxruntime as ort
 import pytest
 
 from gateway.session import open_session, unchecked_run
+from gateway.tensors import ORIGINAL_ROW
 
 
 def test_onnxruntime_still_has_the_unchecked_run(settings):
@@ -11,7 +12,7 @@ def test_onnxruntime_still_has_the_unchecked_run(settings):
         run = unchecked_run(session)
     except AttributeError:
         pytest.fail(f"onnxruntime {ort.__version__} no longer has InferenceSession._sess: see gateway.session")
-    rows = np.array([[5.1, 3.5, 1.4, 0.2]], dtype=np.float32)
+    rows = np.array([list(ORIGINAL_ROW)], dtype=np.float32)
     labels, probabilities = run(["label", "probabilities"], {"input": rows}, None)
     assert labels.tolist() == [0] and probabilities.shape == (1, 3)
 

@@ -7,6 +7,7 @@ import tritonclient.http as triton
 from tritonclient.utils import InferenceServerException
 
 from tests.support import running_gateway
+from gateway.tensors import ORIGINAL_ROW
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +47,7 @@ def test_infer_equals_predict(triton_client, served, rows, binary_in, binary_out
 
 
 def test_fp64_input_is_converted(triton_client):
-    features = np.array([[5.1, 3.5, 1.4, 0.2]], dtype=np.float64)
+    features = np.array([list(ORIGINAL_ROW)], dtype=np.float64)
     tensor = triton.InferInput("input", [1, 4], "FP64")
     tensor.set_data_from_numpy(features)
     assert triton_client.infer("iris", [tensor]).as_numpy("label").tolist() == [0]

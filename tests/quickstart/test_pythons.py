@@ -17,13 +17,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import REPO_ROOT, free_port, health_is_200, running_make
+from tests.support import ONE_ROW, REPO_ROOT, free_port, health_is_200, running_make
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.pythons
 
 SUPPORTED = ("3.11", "3.12", "3.13")
-SEED_EXAMPLE = {"features": [5.1, 3.5, 1.4, 0.2]}
 # Bounds for a cold install on a busy machine, not estimates.
 SERVE_READY_SECONDS = 900
 
@@ -81,7 +80,7 @@ def test_make_serve_answers_the_original_example(python, tmp_path):
             return health_is_200(url)
 
         wait_until(healthy, SERVE_READY_SECONDS, f"make serve on Python {version} to answer /health", poll=0.5)
-        response = httpx.post(url + "/predict", json=SEED_EXAMPLE, timeout=10)
+        response = httpx.post(url + "/predict", json=ONE_ROW, timeout=10)
         assert response.status_code == 200
         assert response.json()["prediction"] == 0
         served_by = subprocess.run(

@@ -4,7 +4,7 @@ import numpy as np
 import orjson
 import pytest
 
-from gateway.codec import SHOWN_CHARACTERS, Layout, decode_predict, encode_predict, json_kind, parse_json, shown
+from gateway.predict_codec import Layout, decode_predict, encode_predict
 from gateway.errors import InvalidInput
 
 
@@ -97,32 +97,6 @@ def test_encode_batch():
     assert body["predictions"] == [0, 2]
     assert body["class_names"] == ["a", "c"]
     assert np.array(body["probabilities"]) == pytest.approx(probabilities)
-
-
-@pytest.mark.parametrize(("value", "kind"), [(None, "null"), (True, "a boolean"), (1.5, "a number"), ([], "a list")])
-def test_json_kind(value, kind):
-    assert json_kind(value) == kind
-
-
-def test_parse_json_accepts_any_json_value():
-    assert parse_json(b'{"a": [1, 2.5]}') == {"a": [1, 2.5]}
-
-
-def test_shown_cuts_a_long_string_short():
-    text = shown("x" * 10_000)
-    assert text == repr("x" * SHOWN_CHARACTERS + "...")
-
-
-@pytest.mark.parametrize(("value", "text"), [(None, "null"), (True, "a boolean"), (2.5, "2.5"), ({}, "an object")])
-def test_shown_names_other_values(value, text):
-    assert shown(value) == text
-
-
-def test_shown_does_not_recurse_into_a_deep_value():
-    value: list = [1]
-    for _ in range(100_000):  # far past Python's recursion limit
-        value = [value]
-    assert shown(value) == "a list"
 
 
 def test_a_numeric_string_is_not_a_number():

@@ -14,8 +14,8 @@ from typing import Any, Final, Iterable, Sequence
 import numpy as np
 import orjson
 
-from gateway.codec import NUMBER_TYPES, json_kind, parse_json, plain_numbers, shown
 from gateway.errors import InvalidInput
+from gateway.json_values import NUMBER_TYPES, json_kind, parse_json, plain_numbers, shown
 
 JSON_CONTENT: Final = b"application/json"
 BINARY_CONTENT: Final = b"application/octet-stream"

@@ -5,11 +5,12 @@ import orjson
 import pytest
 
 from gateway.errors import InvalidInput
-from gateway.oip import RequestedOutput, TensorSpec, decode_infer, encode_infer, split_body
+from gateway.v2_codec import RequestedOutput, TensorSpec, decode_infer, encode_infer, split_body
+from gateway.tensors import ORIGINAL_ROW
 
 SPEC = TensorSpec("input", "FP32", (-1, 4))
 OUTPUTS = ("label", "probabilities")
-ROWS = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]]
+ROWS = [list(ORIGINAL_ROW), [6.7, 3.0, 5.2, 2.3]]
 
 
 def request(inputs=None, **extra) -> dict:

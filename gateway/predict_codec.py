@@ -1,4 +1,4 @@
-"""JSON payloads of the original contract <-> numpy. Pure functions: no HTTP, no model.
+"""/predict's JSON payloads (the original contract, and rows by name) <-> numpy. Pure functions: no HTTP, no model.
 
 The fast path leans on numpy to validate in bulk; only a request already known to
 be bad is walked element by element, to say exactly what is wrong with it.
@@ -10,11 +10,7 @@ import numpy as np
 import orjson
 
 from gateway.errors import InvalidInput
-
-_FLOAT32_MAX: Final = float(np.finfo(np.float32).max)
-# What a message shows as a request to copy when no model card is at hand (the
-# original service's example); with one, the card's first example row (Layout).
-EXAMPLE: Final = '{"features": [5.1, 3.5, 1.4, 0.2]}'
+from gateway.json_values import EXAMPLE, FLOAT32_MAX, NUMBER_TYPES, json_kind, parse_json, plain_numbers, shown
 
 
 class PredictRequest(NamedTuple):
@@ -44,45 +40,6 @@ class Layout:
         return cls(tuple(names), tuple(kinds), "category" in kinds, orjson.dumps({"features": list(example)}).decode())
 
 
-def json_kind(value: Any) -> str:
-    """What a decoded JSON value is, in JSON's words."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    return "an object"
-
-
-# A client's string is quoted in a message up to this many characters.
-SHOWN_CHARACTERS: Final = 40
-
-
-def shown(value: Any) -> str:
-    """A client's value as a message shows it: a string quoted and cut short, a number
-    as written, anything else by its kind. Never recursive: a decoded JSON value may be
-    nested 1,000 deep, past what repr() survives."""
-    if isinstance(value, str):
-        return repr(value if len(value) <= SHOWN_CHARACTERS else value[:SHOWN_CHARACTERS] + "...")
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return repr(value)
-    return json_kind(value)
-
-
-def parse_json(body: bytes, example: str = EXAMPLE) -> Any:
-    if not body.strip():
-        raise InvalidInput(f"request body is empty; send a JSON object such as {example}")
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError as error:
-        raise InvalidInput(f"request body is not valid JSON: {error}") from None
-
-
 def _explain(rows: Sequence[Any], n_features: int, field: str, single: bool) -> str:
     """Find the first bad element of rows that numpy refused, and say what it is."""
     for index, row in enumerate(rows):
@@ -94,27 +51,9 @@ def _explain(rows: Sequence[Any], n_features: int, field: str, single: bool) -> 
         for position, value in enumerate(row):
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 return f"{where} position {position} must be a number, got {json_kind(value)}"
-            if not abs(value) <= _FLOAT32_MAX:
+            if not abs(value) <= FLOAT32_MAX:
                 return f"{where} position {position} is {value}, outside the float32 range (±3.4e38)"
     return f'"{field}" must hold only finite numbers'
-
-
-# Above this many values numpy's bulk checks beat an element walk.
-PLAIN_CHECK_LIMIT: Final = 64
-
-
-def plain_numbers(value: Any, count: int) -> bool:
-    """True when value is a flat list of exactly count finite float32-range numbers
-    (booleans excluded), for short lists only.
-
-    Checked in plain Python because for one row that is cheaper than numpy's set-up."""
-    if type(value) is not list or len(value) != count or count > PLAIN_CHECK_LIMIT:
-        return False
-    for item in value:
-        kind = type(item)
-        if (kind is not float and kind is not int) or not -_FLOAT32_MAX <= item <= _FLOAT32_MAX:
-            return False
-    return True
 
 
 def row_list(value: Any, field: str, single: bool, max_rows: int, one_row: str) -> list[Any]:
@@ -156,9 +95,6 @@ def to_rows(
 
 
 # The Python types of JSON numbers (bool is its own type, so true and false are not among them).
-NUMBER_TYPES: Final = frozenset({int, float})
-
-
 def all_numbers(rows: list[Any]) -> bool:
     """Whether a list of rows (lists) holds only JSON numbers: no string, boolean or null."""
     return all(type(row) is list and NUMBER_TYPES.issuperset(map(type, row)) for row in rows)
@@ -211,7 +147,7 @@ def to_table(value: Any, layout: Layout, max_rows: int, field: str, single: bool
             if kind == "number":
                 if type(item) not in NUMBER_TYPES:
                     raise InvalidInput(f"{where} position {position} ({name}) must be a number, got {json_kind(item)}")
-                if not -_FLOAT32_MAX <= item <= _FLOAT32_MAX:
+                if not -FLOAT32_MAX <= item <= FLOAT32_MAX:
                     raise InvalidInput(f"{where} position {position} ({name}) is {item}, outside the float32 range")
                 numbers.append(item)
             elif type(item) is str:
@@ -252,7 +188,7 @@ def _table_in_bulk(rows: list[Any], layout: Layout) -> tuple[np.ndarray, np.ndar
         matrix = np.array(numbers, dtype=np.float64).reshape(len(numbers), len(rows))
     except OverflowError:  # an integer past float64
         return None
-    if not (np.abs(matrix) <= _FLOAT32_MAX).all():
+    if not (np.abs(matrix) <= FLOAT32_MAX).all():
         return None
     strings = np.empty((len(categories), len(rows)), dtype=object)
     for index, column in enumerate(categories):
