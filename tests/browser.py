@@ -43,6 +43,13 @@ class Browser:
     def csp_violations(self) -> list[str]:
         return self.page.evaluate("window.__cspViolations || []")
 
+    def assert_stayed_clean(self) -> None:
+        """No request left 127.0.0.1, the page threw nothing and kept its own
+        Content-Security-Policy. Every browser test ends with it."""
+        assert self.foreign == [], f"requests left 127.0.0.1: {self.foreign}"
+        assert self.errors == [], f"the page threw: {self.errors}"
+        assert self.csp_violations() == [], "the page broke its own Content-Security-Policy"
+
 
 def _local(url: str) -> bool:
     parts = urlsplit(url)

@@ -30,6 +30,7 @@ def test_the_mixed_examples_rows_are_executed_from_the_page(churn, browser):
                            example=f"one row by feature name: a typical {first['class']}")
     assert sent == {"features": dict(zip(card["features"], first["features"]))}
     assert answer["prediction"] == first["prediction"]
+    browser.assert_stayed_clean()
 
 
 def test_the_mixed_examples_v2_infer_with_bytes_tensors_from_the_page(churn, browser):
@@ -38,3 +39,4 @@ def test_the_mixed_examples_v2_infer_with_bytes_tensors_from_the_page(churn, bro
     assert [tensor["datatype"] for tensor in sent["inputs"]] == [t["datatype"] for t in card["tensors"]["inputs"]]
     (label,) = [output for output in answer["outputs"] if output["name"] == "label"]
     assert label["data"] == [card["examples"][0]["prediction"]]
+    browser.assert_stayed_clean()

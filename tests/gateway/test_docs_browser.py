@@ -43,6 +43,7 @@ def test_predict_example_through_the_page(gateway, browser, tmp_path):
         shutil.copy(shot, Path(SCREENSHOT_DIR) / "docs.png")
     paths = {"/" + url.split("/", 3)[3].split("#")[0] for url in browser.requests}
     assert {"/docs", "/openapi.json", "/predict"} <= paths
+    browser.assert_stayed_clean()
 
 
 def test_predict_batch_example(gateway, browser):
@@ -52,6 +53,7 @@ def test_predict_batch_example(gateway, browser):
     assert len(sent["instances"]) == 3
     assert answer["predictions"] == [0, 1, 2]
     assert answer["class_names"] == ["setosa", "versicolor", "virginica"]
+    browser.assert_stayed_clean()
 
 
 def test_v2_infer_example(gateway, browser):
@@ -60,3 +62,4 @@ def test_v2_infer_example(gateway, browser):
     outputs = {output["name"]: output for output in answer["outputs"]}
     assert outputs["label"]["data"] == [0, 1, 2]
     assert answer["model_name"] == "iris"
+    browser.assert_stayed_clean()

@@ -31,98 +31,72 @@ def output(terraform, root: Path, name: str, default: str | None = None) -> str:
     return done.stdout.strip()
 
 
-def test_apply_then_destroy_ecr_and_service(terraform, infra, tmp_path, emulator, bootstrap):
+@pytest.fixture(scope="module")
+def rehearsal(terraform, infra, tmp_path_factory, emulator, bootstrap) -> dict:
+    """The pipeline's life of the ecr and service roots against the emulator: apply,
+    an update to a second image, a re-run's checks, destroy. What AWS (the emulator)
+    reported at each step is recorded for the tests below to judge one by one."""
     # bootstrap (an admin, once) has made the service's roles; from here on every
     # call is the pipeline's, recorded to check against its roles' policies.
     emulator.calls.clear()
-    ecr_root = rehearsal_copy(infra / "ecr", tmp_path / "ecr", emulator.url)
-    service_root = rehearsal_copy(infra / "service", tmp_path / "service", emulator.url)
+    work = tmp_path_factory.mktemp("rehearsal")
+    ecr_root = rehearsal_copy(infra / "ecr", work / "ecr", emulator.url)
+    service_root = rehearsal_copy(infra / "service", work / "service", emulator.url)
     common = [f"-var=aws_region={REGION}", "-input=false", "-no-color", "-auto-approve"]
+    seen: dict = {}
 
     terraform.init(ecr_root, backend=True)
     terraform.run(ecr_root, "apply", *common)
     repository_url = terraform.run(ecr_root, "output", "-raw", "repository_url").stdout.strip()
-    image = f"{repository_url}:rehearsal1"
-
+    image = seen["image"] = f"{repository_url}:rehearsal1"
     service_vars = [
         f"-var=image={image}", "-var=wait_for_steady_state=false", "-var=alb_deletion_protection=false",
         "-var=alarm_email=oncall@example.com", f"-var=container_port={Settings().port}",
         f"-var=health_check_path={HEALTH_PATH}",
     ]
     terraform.init(service_root, backend=True)
-    # Before the first deploy the state is empty: "none", never a warning box.
-    assert output(terraform, service_root, "image", default="none") == "none"
+    seen["image_output_before"] = output(terraform, service_root, "image", default="none")
     terraform.run(service_root, "apply", *common, *service_vars, timeout=900)
-    outputs = json.loads(terraform.run(service_root, "output", "-json").stdout)
-    assert output(terraform, service_root, "image", default="none") == image
+    outputs = seen["outputs"] = json.loads(terraform.run(service_root, "output", "-json").stdout)
+    seen["image_output"] = output(terraform, service_root, "image", default="none")
 
-    # ---- what was created, as AWS (the emulator) reports it ----
-    repository = emulator.client("ecr").describe_repositories()["repositories"][0]
-    assert repository["imageTagMutability"] == "IMMUTABLE"
-    assert repository["imageScanningConfiguration"]["scanOnPush"]
-
-    ecs = emulator.client("ecs")
+    # What was created, as AWS (the emulator) reports it.
+    ecr, ecs, elb = emulator.client("ecr"), emulator.client("ecs"), emulator.client("elbv2")
+    repository = seen["repository"] = ecr.describe_repositories()["repositories"][0]
     cluster = ecs.describe_clusters(clusters=[outputs["cluster_name"]["value"]], include=["SETTINGS"])["clusters"][0]
-    assert {"name": "containerInsights", "value": "enabled"} in cluster["settings"]
+    seen["cluster"] = cluster
     service = ecs.describe_services(cluster=cluster["clusterName"], services=[outputs["service_name"]["value"]])
-    service = service["services"][0]
+    service = seen["service"] = service["services"][0]
     # moto does not report deployment settings; the applied state does.
     state = json.loads(terraform.run(service_root, "show", "-json").stdout)
-    applied = {r["address"]: r["values"] for r in state["values"]["root_module"]["resources"]}
-    assert applied["aws_ecs_service.this"]["deployment_circuit_breaker"] == [{"enable": True, "rollback": True}]
-    assert service["desiredCount"] == 2 and service["launchType"] == "FARGATE"
-    task = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
-    (container,) = task["containerDefinitions"]
-    assert container["image"] == image
-    assert container["readonlyRootFilesystem"] is True
-    assert task["requiresCompatibilities"] == ["FARGATE"]
-
-    elb = emulator.client("elbv2")
-    (target_group,) = elb.describe_target_groups()["TargetGroups"]
-    assert target_group["HealthCheckPath"] == HEALTH_PATH and target_group["Port"] == Settings().port
-    (balancer,) = elb.describe_load_balancers()["LoadBalancers"]
-    assert outputs["predict_url"]["value"] == f"http://{balancer['DNSName']}/predict"
-
-    ec2 = emulator.client("ec2")
-    groups = {g["GroupName"]: g for g in ec2.describe_security_groups()["SecurityGroups"]}
-    task_group, alb_group = groups["iris-gateway-task"], groups["iris-gateway-alb"]
-    (ingress,) = task_group["IpPermissions"]
-    assert ingress["FromPort"] == ingress["ToPort"] == Settings().port
-    assert ingress["IpRanges"] == [] and [p["GroupId"] for p in ingress["UserIdGroupPairs"]] == [alb_group["GroupId"]]
-
-    scaling = emulator.client("application-autoscaling").describe_scalable_targets(ServiceNamespace="ecs")
-    (target,) = scaling["ScalableTargets"]
-    assert (target["MinCapacity"], target["MaxCapacity"]) == (2, 6)
-    alarms = {a["AlarmName"] for a in emulator.client("cloudwatch").describe_alarms()["MetricAlarms"]}
-    assert {"iris-gateway-5xx-rate", "iris-gateway-unhealthy-targets", "iris-gateway-p99-latency"} <= alarms
-
-    # The alarm topic's key is bootstrap's, named by alias, and its policy lets CloudWatch publish.
+    seen["applied"] = {r["address"]: r["values"] for r in state["values"]["root_module"]["resources"]}
+    seen["task"] = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
+    seen["target_groups"] = elb.describe_target_groups()["TargetGroups"]
+    (balancer,) = seen["balancers"] = elb.describe_load_balancers()["LoadBalancers"]
+    (listener,) = elb.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
+    seen["rules"] = elb.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]
+    seen["security_groups"] = {
+        g["GroupName"]: g for g in emulator.client("ec2").describe_security_groups()["SecurityGroups"]
+    }
+    seen["scaling"] = emulator.client("application-autoscaling").describe_scalable_targets(ServiceNamespace="ecs")
+    seen["alarms"] = {a["AlarmName"] for a in emulator.client("cloudwatch").describe_alarms()["MetricAlarms"]}
     (topic,) = emulator.client("sns").list_topics()["Topics"]
     alias = emulator.client("sns").get_topic_attributes(TopicArn=topic["TopicArn"])["Attributes"]["KmsMasterKeyId"]
-    key_id = emulator.client("kms").describe_key(KeyId=alias)["KeyMetadata"]["KeyId"]
-    policy = json.loads(emulator.client("kms").get_key_policy(KeyId=key_id, PolicyName="default")["Policy"])
-    cloudwatch = [st for st in policy["Statement"] if st["Principal"].get("Service") == "cloudwatch.amazonaws.com"]
-    assert cloudwatch and {"kms:Decrypt", "kms:GenerateDataKey*"} <= set(cloudwatch[0]["Action"])
+    kms = emulator.client("kms")
+    key_id = kms.describe_key(KeyId=alias)["KeyMetadata"]["KeyId"]
+    seen["topic_key_policy"] = json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"])
 
-    # The balancer forwards everything to the public port, which has no operator
-    # routes; no path rule is relied on (uvicorn decodes paths the rule would see raw).
-    (listener,) = elb.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
-    assert [r for r in elb.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"] if not r["IsDefault"]] == []
-    assert [m["containerPort"] for m in container["portMappings"]] == [Settings().port, Settings().admin_port]
-
-    # What ECS runs, asked of ECS (as the pipeline does after each deploy), and an
-    # update: the state's image and the running one move together.
-    assert aws_state(emulator, "running-image", "--cluster", cluster["clusterName"],
-                     "--service", service["serviceName"]) == image
-    updated = f"{repository_url}:rehearsal2"
+    # What ECS runs, asked of ECS (as the pipeline does after each deploy), and an update.
+    where = ("--cluster", cluster["clusterName"], "--service", service["serviceName"])
+    seen["running"] = aws_state(emulator, "running-image", *where)
+    updated = seen["updated"] = f"{repository_url}:rehearsal2"
     service_vars[0] = f"-var=image={updated}"
     terraform.run(service_root, "apply", *common, *service_vars, timeout=900)
-    assert output(terraform, service_root, "image", default="none") == updated
-    assert aws_state(emulator, "running-image", "--cluster", cluster["clusterName"],
-                     "--service", service["serviceName"]) == updated
+    seen["image_output_updated"] = output(terraform, service_root, "image", default="none")
+    seen["running_updated"] = aws_state(emulator, "running-image", *where)
 
     # A re-run finds a pushed tag and builds nothing; an unknown tag is "no".
-    emulator.client("ecr").put_image(
+    ecr.put_image(
         repositoryName=repository["repositoryName"], imageTag="rehearsal2",
         imageManifest=json.dumps({
             "schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
@@ -130,29 +104,107 @@ def test_apply_then_destroy_ecr_and_service(terraform, infra, tmp_path, emulator
         }),
     )
     build_job_starts = len(emulator.calls)
-    assert aws_state(emulator, "image-exists", updated) == "yes"
-    assert aws_state(emulator, "image-exists", f"{repository_url}:never-pushed") == "no"
+    seen["exists"] = aws_state(emulator, "image-exists", updated)
+    seen["exists_unknown"] = aws_state(emulator, "image-exists", f"{repository_url}:never-pushed")
     build_job_ends = len(emulator.calls)
 
-    # ---- and all of it goes away again; the repository survives the service ----
+    # And all of it goes away again; the repository survives the service.
     terraform.run(service_root, "destroy", *common, *service_vars, timeout=900)
     pipeline_ends = len(emulator.calls)
-    assert emulator.client("elbv2").describe_load_balancers()["LoadBalancers"] == []
+    seen["balancers_after"] = elb.describe_load_balancers()["LoadBalancers"]
     remaining = ecs.list_clusters()["clusterArns"]
-    if remaining:
-        assert {c["status"] for c in ecs.describe_clusters(clusters=remaining)["clusters"]} == {"INACTIVE"}
-    assert emulator.client("ecr").describe_repositories()["repositories"], "the repository outlives the service"
+    seen["clusters_after"] = ecs.describe_clusters(clusters=remaining)["clusters"] if remaining else []
+    seen["repositories_after_service"] = ecr.describe_repositories()["repositories"]
     # The repository refuses deletion while it holds images (no force_delete): empty it first.
-    emulator.client("ecr").batch_delete_image(
-        repositoryName=repository["repositoryName"], imageIds=[{"imageTag": "rehearsal2"}]
-    )
-    terraform.run(ecr_root, "destroy", *common)
-    assert emulator.client("ecr").describe_repositories()["repositories"] == []
+    ecr.batch_delete_image(repositoryName=repository["repositoryName"], imageIds=[{"imageTag": "rehearsal2"}])
+    terraform.run(ecr_root, "destroy", *common)  # an admin's step
+    seen["repositories_after_ecr"] = ecr.describe_repositories()["repositories"]
 
-    # ---- every call the pipeline made is one its role allows (the ecr destroy is an admin's) ----
-    build = set(emulator.calls[build_job_starts:build_job_ends])
+    seen["build_calls"] = set(emulator.calls[build_job_starts:build_job_ends])
     deploy = set(emulator.calls[:build_job_starts] + emulator.calls[build_job_ends:pipeline_ends])
     deploy.discard("sts:GetCallerIdentity")  # allowed to every identity; no policy grants it
-    assert sorted(a for a in build if not allows(bootstrap["push"], a)) == []
-    assert sorted(a for a in deploy if not allows(bootstrap["deploy"], a)) == []
-    assert len(deploy) > 100, "the recorder saw the apply"
+    seen["deploy_calls"] = deploy
+    return seen
+
+
+def test_before_the_first_deploy_the_image_output_is_none_then_the_applied_image(rehearsal):
+    assert rehearsal["image_output_before"] == "none"  # never a warning box
+    assert rehearsal["image_output"] == rehearsal["image"]
+
+
+def test_the_repository_is_immutable_and_scans_on_push(rehearsal):
+    assert rehearsal["repository"]["imageTagMutability"] == "IMMUTABLE"
+    assert rehearsal["repository"]["imageScanningConfiguration"]["scanOnPush"]
+
+
+def test_the_service_runs_the_image_read_only_on_fargate_with_a_rolling_back_breaker(rehearsal):
+    assert {"name": "containerInsights", "value": "enabled"} in rehearsal["cluster"]["settings"]
+    assert rehearsal["applied"]["aws_ecs_service.this"]["deployment_circuit_breaker"] == [
+        {"enable": True, "rollback": True}
+    ]
+    assert rehearsal["service"]["desiredCount"] == 2 and rehearsal["service"]["launchType"] == "FARGATE"
+    task = rehearsal["task"]
+    (container,) = task["containerDefinitions"]
+    assert container["image"] == rehearsal["image"]
+    assert container["readonlyRootFilesystem"] is True
+    assert task["requiresCompatibilities"] == ["FARGATE"]
+    assert [m["containerPort"] for m in container["portMappings"]] == [Settings().port, Settings().admin_port]
+
+
+def test_the_balancer_checks_the_gateways_health_route_and_serves_predict(rehearsal):
+    (target_group,) = rehearsal["target_groups"]
+    assert target_group["HealthCheckPath"] == HEALTH_PATH and target_group["Port"] == Settings().port
+    (balancer,) = rehearsal["balancers"]
+    assert rehearsal["outputs"]["predict_url"]["value"] == f"http://{balancer['DNSName']}/predict"
+
+
+def test_the_balancer_forwards_everything_with_no_path_rule(rehearsal):
+    """Everything goes to the public port, which has no operator routes; no path rule is
+    relied on (uvicorn decodes paths the rule would see raw)."""
+    assert [rule for rule in rehearsal["rules"] if not rule["IsDefault"]] == []
+
+
+def test_only_the_balancer_reaches_the_tasks_on_the_gateways_port(rehearsal):
+    groups = rehearsal["security_groups"]
+    task_group, alb_group = groups["iris-gateway-task"], groups["iris-gateway-alb"]
+    (ingress,) = task_group["IpPermissions"]
+    assert ingress["FromPort"] == ingress["ToPort"] == Settings().port
+    assert ingress["IpRanges"] == [] and [p["GroupId"] for p in ingress["UserIdGroupPairs"]] == [alb_group["GroupId"]]
+
+
+def test_the_service_scales_and_alarms(rehearsal):
+    (target,) = rehearsal["scaling"]["ScalableTargets"]
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (2, 6)
+    expected = {"iris-gateway-5xx-rate", "iris-gateway-unhealthy-targets", "iris-gateway-p99-latency"}
+    assert expected <= rehearsal["alarms"]
+
+
+def test_the_alarm_topics_key_lets_cloudwatch_publish(rehearsal):
+    statements = rehearsal["topic_key_policy"]["Statement"]
+    cloudwatch = [st for st in statements if st["Principal"].get("Service") == "cloudwatch.amazonaws.com"]
+    assert cloudwatch and {"kms:Decrypt", "kms:GenerateDataKey*"} <= set(cloudwatch[0]["Action"])
+
+
+def test_an_update_moves_the_state_and_the_running_image_together(rehearsal):
+    assert rehearsal["running"] == rehearsal["image"]
+    assert rehearsal["image_output_updated"] == rehearsal["updated"]
+    assert rehearsal["running_updated"] == rehearsal["updated"]
+
+
+def test_a_rerun_finds_the_pushed_tag_and_not_an_unknown_one(rehearsal):
+    assert (rehearsal["exists"], rehearsal["exists_unknown"]) == ("yes", "no")
+
+
+def test_destroy_removes_the_service_and_keeps_the_repository_until_its_own_destroy(rehearsal):
+    assert rehearsal["balancers_after"] == []
+    assert {c["status"] for c in rehearsal["clusters_after"]} <= {"INACTIVE"}
+    assert rehearsal["repositories_after_service"], "the repository outlives the service"
+    assert rehearsal["repositories_after_ecr"] == []
+
+
+def test_every_call_the_pipeline_made_is_one_its_role_allows(rehearsal, bootstrap):
+    """The build job's calls against the push role, the deploy job's (apply, update,
+    destroy) against the deploy role; the ecr destroy is an admin's."""
+    assert sorted(a for a in rehearsal["build_calls"] if not allows(bootstrap["push"], a)) == []
+    assert sorted(a for a in rehearsal["deploy_calls"] if not allows(bootstrap["deploy"], a)) == []
+    assert len(rehearsal["deploy_calls"]) > 100, "the recorder saw the apply"
