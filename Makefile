@@ -293,6 +293,6 @@ NETRON_PORT ?= 8081
 netron: $(VENVS)/dev/.installed ## open the model in MODEL_DIR (models/iris.onnx) in Netron, offline, on 127.0.0.1:8081 (NETRON_PORT=...); prints the URL
 	$(VENVS)/dev/bin/python -m export.netron_viewer $(MODEL_DIR)/$(MODEL).onnx --port $(NETRON_PORT)
 
-screenshots: $(VENVS)/dev/.installed $(VENVS)/serve/.installed chromium ## refresh the README's pictures of /docs and Netron (taken by their browser tests)
+screenshots: $(VENVS)/dev/.installed $(VENVS)/serve/.installed chromium ## refresh the pictures of /docs and Netron in docs/ (taken by their browser tests)
 	SCREENSHOT_DIR=$(CURDIR)/.github/screenshots $(VENVS)/dev/bin/python -m pytest -q \
 	  tests/gateway/test_docs_browser.py tests/export/test_netron.py

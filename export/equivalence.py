@@ -1,6 +1,6 @@
 """Whether two ONNX files are the same model where their bytes cannot be.
 
-The committed bytes are reproduced on every x86-64 CPU (README, "Reproducibility").
+The committed bytes are reproduced on every x86-64 CPU (docs/export.md, "Reproducibility").
 Elsewhere (arm64, say) BLAS and libm may round differently; there a rebuild is
 accepted when it answers like the committed model on every parity probe.
 """

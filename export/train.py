@@ -22,7 +22,7 @@ from export.spec import ModelSpec, SpecError
 # BLAS kernel's rounding, so each x86-64 kernel gave different float32 weights. A
 # Newton solver driven to tol=1e-10 in float64 lands on the optimum itself: the
 # kernels then disagree only around 1e-14, far below the float32 rounding step, and
-# the exported bytes are a property of the data (README, "Reproducibility").
+# the exported bytes are a property of the data (docs/export.md, "Reproducibility").
 LOGISTIC_TOLERANCE: Final = 1e-10
 BLAS_THREADS: Final = 1
 # The seed of the built-in ensembles (the original project's split seed).

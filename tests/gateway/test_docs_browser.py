@@ -11,7 +11,7 @@ from tests.browser import execute
 
 pytestmark = pytest.mark.browser
 
-# `make screenshots` sets this to refresh the README's picture.
+# `make screenshots` sets this to refresh docs/serving.md's picture.
 SCREENSHOT_DIR = os.environ.get("SCREENSHOT_DIR")
 
 
