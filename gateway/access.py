@@ -14,7 +14,7 @@ from typing import Final
 
 import orjson
 
-from gateway.logs import second_of, timestamp
+from gateway.logs import timestamp
 
 FLUSH_SECONDS: Final = 0.5
 MAX_PENDING: Final = 1024
@@ -34,29 +34,21 @@ class AccessLog:
         self._json_lines = json_lines
         self._max_pending = max_pending
         self._pending: list[str] = []
-        self._second = -1
-        self._stamp = ""
 
     def record(self, method: str, path: str, status: int, seconds: float, request_id: bytes) -> None:
         self._pending.append(self._line(time.time(), method, path, status, seconds, request_id))
         if len(self._pending) >= self._max_pending:
             self.flush()
 
-    def _timestamp(self, when: float) -> str:
-        second = int(when)
-        if second != self._second:  # requests arrive in bursts within a second
-            self._second, self._stamp = second, second_of(second)
-        return timestamp(when, self._stamp)
-
     def _line(self, when: float, method: str, path: str, status: int, seconds: float, request_id: bytes) -> str:
         if self._json_lines:
             return orjson.dumps({
-                "time": self._timestamp(when), "level": "info", "logger": self._logger.name,
+                "time": timestamp(when), "level": "info", "logger": self._logger.name,
                 "method": method, "path": path, "status": status,
                 "duration_ms": round(seconds * 1000, 3), "request_id": request_id.decode(),
             }).decode()
         return (
-            f"{self._timestamp(when)} INFO {self._logger.name} {printable(method)} {printable(path)} {status}"
+            f"{timestamp(when)} INFO {self._logger.name} {printable(method)} {printable(path)} {status}"
             f" {seconds * 1000:.3f}ms id={request_id.decode()}"
         )
 

@@ -62,17 +62,21 @@ def stop_writer() -> None:
 
 
 _SECOND: Final = "%Y-%m-%dT%H:%M:%S"
+# The last second formatted, and its text: lines arrive in bursts within a second.
+# One tuple, swapped whole, because the logging thread and the event loop both read it.
+_last_second: tuple[int, str] = (-1, "")
 
 
-def second_of(when: int) -> str:
-    """The part of a timestamp (below) that changes once a second."""
-    return time.strftime(_SECOND, time.gmtime(when))
-
-
-def timestamp(when: float, second: str | None = None) -> str:
+def timestamp(when: float) -> str:
     """The time on every log line, access lines included: ISO 8601 in UTC to the
-    millisecond (2026-12-03T17:26:55.123Z). `second`: second_of(when), if known."""
-    return f"{second or second_of(int(when))}.{int(when % 1 * 1000):03d}Z"
+    millisecond (2026-12-03T17:26:55.123Z)."""
+    global _last_second
+    second, text = _last_second
+    if int(when) != second:
+        second = int(when)
+        text = time.strftime(_SECOND, time.gmtime(second))
+        _last_second = (second, text)
+    return f"{text}.{int(when % 1 * 1000):03d}Z"
 
 
 class TextFormatter(logging.Formatter):
