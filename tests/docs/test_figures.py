@@ -10,6 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from bench.report import headline
+import gateway.front
 from gateway.app import create_app
 from gateway.settings import Settings, from_env
 from tests.gateway.test_amplification import SHAPES
@@ -100,3 +101,15 @@ def test_the_readmes_speed_figures_are_the_committed_runs():
     assert f"**{versus_flask}**" in figures["flask"]
     assert f"**{versus_fastapi}**" in figures["fastapi"]
     assert figures["p99"].startswith(f"p99 at 1 connection: {p99} with the access log")
+
+
+def test_the_front_doors_cited_figures_are_the_committed_runs():
+    """gateway/front.py justifies its shortcut with the committed figures; they must be those."""
+    cited = " ".join(gateway.front.__doc__.split())
+    (ratio,) = re.findall(r"answers ([\d.]+x) the requests/s of the routed one", cited)
+    (shortcut, routed) = re.findall(r"spends ([\d,]+) instructions per request against ([\d,]+) routed", cited)[0]
+    lines = headline(json.loads(text("bench/results.json")))
+    assert f"**{ratio}** the routed" in next(line for line in lines if line.startswith("the front door's shortcut"))
+    counted = re.findall(r"^([\d,]+) instructions per request \(callgrind; access log on, (\w+),", text(
+        "bench/instructions.txt"), flags=re.M)
+    assert dict((kind, count) for count, kind in counted) == {"shortcut": shortcut, "routed": routed}
