@@ -35,21 +35,28 @@ class AccessLog:
         self._max_pending = max_pending
         self._pending: list[str] = []
 
-    def record(self, method: str, path: str, status: int, seconds: float, request_id: bytes) -> None:
-        self._pending.append(self._line(time.time(), method, path, status, seconds, request_id))
+    def record(
+        self, method: str, path: str, status: int, seconds: float, request_id: bytes, trace: bytes | None = None
+    ) -> None:
+        """`trace`: the load balancer's X-Amzn-Trace-Id, already checked (gateway.front)."""
+        self._pending.append(self._line(time.time(), method, path, status, seconds, request_id, trace))
         if len(self._pending) >= self._max_pending:
             self.flush()
 
-    def _line(self, when: float, method: str, path: str, status: int, seconds: float, request_id: bytes) -> str:
+    def _line(
+        self, when: float, method: str, path: str, status: int, seconds: float, request_id: bytes,
+        trace: bytes | None,
+    ) -> str:
         if self._json_lines:
             return orjson.dumps({
                 "time": timestamp(when), "level": "info", "logger": self._logger.name,
                 "method": method, "path": path, "status": status,
                 "duration_ms": round(seconds * 1000, 3), "request_id": request_id.decode(),
+                "trace_id": None if trace is None else trace.decode(),
             }).decode()
         return (
             f"{timestamp(when)} INFO {self._logger.name} {printable(method)} {printable(path)} {status}"
-            f" {seconds * 1000:.3f}ms id={request_id.decode()}"
+            f" {seconds * 1000:.3f}ms trace={'-' if trace is None else trace.decode()} id={request_id.decode()}"
         )
 
     def flush(self) -> None:

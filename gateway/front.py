@@ -12,7 +12,7 @@ Why the shortcut: the prediction endpoints are real Starlette routes
 Starlette's router and middleware stack. Going past them pays: in the committed
 `make bench` run (bench/results.md, "the front door's shortcut") the gateway
 answers 1.33x the requests/s of the routed one, one row at 32 connections, and
-in-process it spends 157,032 instructions per request against 211,557 routed
+in-process it spends 158,139 instructions per request against 212,751 routed
 (bench/instructions.txt, `make bench-instructions`). The price: Starlette
 middleware would run for every route but these, so none may be added while the
 shortcut is on (a concern every route shares belongs here).
@@ -27,7 +27,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.access import AccessLog
-from gateway.asgi import JSON, header
+from gateway.asgi import JSON
 from gateway.endpoint import HotEndpoint, log_fault
 from gateway.errors import Overloaded
 from gateway.limits import Admission
@@ -36,6 +36,10 @@ from gateway.responses import error_response
 
 # A client's id is echoed into logs and headers, so only plain tokens are taken.
 _REQUEST_ID: Final = re.compile(rb"[A-Za-z0-9._:@/+=-]{1,128}")
+# The ALB's trace header (Root=1-...;Parent=...;Sampled=1), recorded on the access
+# line whether tracing is on or not; anything else a client sends there is not.
+TRACE_HEADER: Final = b"x-amzn-trace-id"
+_TRACE_ID: Final = re.compile(rb"[A-Za-z0-9=;-]{1,256}")
 REQUEST_ID_HEADER: Final = b"x-request-id"
 RELEASE_HEADER: Final = b"x-release"
 UNMATCHED_ROUTE: Final = "unmatched"
@@ -100,11 +104,21 @@ class Front:
                 return route
         return None
 
-    def _request_id(self, scope: Scope) -> bytes:
-        given = header(scope, REQUEST_ID_HEADER)
-        if given is not None and _REQUEST_ID.fullmatch(given):
-            return given
-        return next(self._ids)
+    def _identify(self, scope: Scope) -> tuple[bytes, bytes | None]:
+        """The request id (the client's, when it is a plain token, else a new one) and
+        the load balancer's trace id, if it sent a well-formed one: one pass over the
+        headers for both."""
+        given = trace = None
+        for key, value in scope["headers"]:
+            if key == REQUEST_ID_HEADER:
+                given = value if given is None else given
+            elif key == TRACE_HEADER:
+                trace = value if trace is None else trace
+        if given is None or not _REQUEST_ID.fullmatch(given):
+            given = next(self._ids)
+        if trace is not None and not _TRACE_ID.fullmatch(trace):
+            trace = None
+        return given, trace
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -113,7 +127,7 @@ class Front:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        request_id = self._request_id(scope)
+        request_id, trace = self._identify(scope)
         scope["request_id"] = request_id
         scope["gateway.started"] = started
         server = scope.get("server")
@@ -143,7 +157,7 @@ class Front:
         route = scope.get("route")
         self.metrics.observe_request(route.path if route else UNMATCHED_ROUTE, scope["method"], status, elapsed)
         if self.access_log is not None:
-            self.access_log.record(scope["method"], scope["path"], status, elapsed, request_id)
+            self.access_log.record(scope["method"], scope["path"], status, elapsed, request_id, trace)
 
     async def _delegate(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send, request_id: bytes) -> int:
         """Run `app` with the shared headers added to its answer; return the status it sent."""

@@ -64,7 +64,7 @@ def test_a_real_server_writes_each_hostile_request_on_one_line(start_gateway):
         pytest.fail(gateway.output())
     assert len(lines) == len(HOSTILE_PATHS), lines
     for number, line in enumerate(lines):
-        assert line.endswith(f"id=hostile-{number}") and line.isprintable(), line
+        assert line.endswith(f"trace=- id=hostile-{number}") and line.isprintable(), line
     assert not any(line.startswith("forged") for line in gateway.output().splitlines())
     # Every access line is a real one: a timestamp first, never injected text.
     access = [line for line in gateway.output().splitlines() if "gateway.access" in line]
@@ -144,3 +144,35 @@ def test_a_stalled_log_reader_does_not_hold_up_serving(repo_root, tmp_path):
         assert [i for i in access_ids(output.decode()) if i.startswith("stalled-")] == sent
     finally:
         os.close(reader)
+
+
+ALB_TRACE = "Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=1"
+
+
+@pytest.mark.parametrize("log_format", ["plain", "json"])
+def test_the_load_balancers_trace_id_is_on_the_access_line(start_gateway, log_format):
+    """X-Amzn-Trace-Id as the ALB sends it is recorded with the request id; a header
+    that is not one (spaces, a forged field) is not, and a request without one says so."""
+    gateway = start_gateway(log_format=log_format, access_log="true")
+    sent = {
+        "alb-1": ALB_TRACE,
+        "forged-1": "Root=1-2 id=someone-else",
+        "none-1": None,
+    }
+    for request_id, trace in sent.items():
+        headers = {"x-request-id": request_id, **({"x-amzn-trace-id": trace} if trace else {})}
+        assert httpx.post(gateway.url + "/predict", json=ONE_ROW, headers=headers).status_code == 200
+
+    def lines() -> dict[str, str]:
+        found = {rid: line for line in gateway.output().splitlines() for rid in sent if f"{rid}" in line
+                 and "gateway.access" in line}
+        return found if len(found) == len(sent) else {}
+
+    written = wait_until(lines, 30, "the access lines")
+    if log_format == "json":
+        traces = {rid: json.loads(line)["trace_id"] for rid, line in written.items()}
+        assert traces == {"alb-1": ALB_TRACE, "forged-1": None, "none-1": None}
+    else:
+        assert written["alb-1"].endswith(f"trace={ALB_TRACE} id=alb-1")
+        assert written["forged-1"].endswith("trace=- id=forged-1")
+        assert written["none-1"].endswith("trace=- id=none-1")

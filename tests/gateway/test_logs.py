@@ -37,5 +37,5 @@ def test_every_line_has_one_time_format_utc_to_the_millisecond():
     assert text == "2026-05-28T20:26:40.250Z INFO gateway.test hello"
     assert stamp.match(orjson.loads(JsonFormatter().format(record))["time"])
     access = AccessLog(logging.getLogger("gateway.access"), json_lines=True)
-    line = access._line(record.created, "POST", "/predict", 200, 0.001, b"id-1")
+    line = access._line(record.created, "POST", "/predict", 200, 0.001, b"id-1", None)
     assert orjson.loads(line)["time"] == timestamp(record.created)
