@@ -4,7 +4,7 @@ import logging
 import os
 import time
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
+from typing import AsyncIterator, Callable
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -14,6 +14,7 @@ from starlette.routing import Route
 from starlette.types import Lifespan
 
 from gateway.access import AccessLog
+from gateway.emf import EMF_LOGGER, EmfTally
 from gateway.errors import GatewayError
 from gateway.lifecycle import install_drain_on_sigterm
 from gateway.limits import WATCHDOG_SECONDS, Admission
@@ -61,6 +62,20 @@ def starlette(route_list: list[Route], lifespan: Lifespan[Starlette] | None = No
     return app
 
 
+def emf_publisher(service: Service) -> Callable[[], None]:
+    """Writes the CloudWatch EMF documents of everything since its last call (gateway.emf)."""
+    tally = service.metrics.emf = EmfTally(service.model.card, service.settings.emf_namespace,
+                                           metrics.LATENCY_BUCKETS)
+    emf_log = logging.getLogger(EMF_LOGGER)
+
+    def publish() -> None:
+        service.metrics.flush()
+        for line in tally.documents():
+            emf_log.info(line)
+
+    return publish
+
+
 def create_app(settings: Settings | None = None, shortcut: bool = True) -> Front:
     """Build the app; nothing is loaded until the lifespan starts. `shortcut=False`
     routes the prediction POSTs through Starlette too (the benchmark's comparison)."""
@@ -89,6 +104,9 @@ def create_app(settings: Settings | None = None, shortcut: bool = True) -> Front
         ]
         if access_log is not None:
             flushers.append(asyncio.create_task(every(access.FLUSH_SECONDS, access_log.flush)))
+        publish = emf_publisher(service) if settings.emf_seconds > 0 else None
+        if publish is not None:
+            flushers.append(asyncio.create_task(every(settings.emf_seconds, publish)))
         logger.info(
             "ready: serving %s on %s:%d, operator routes on port %d",
             settings.model_path, settings.host, settings.port, settings.admin_port,
@@ -97,6 +115,8 @@ def create_app(settings: Settings | None = None, shortcut: bool = True) -> Front
         for flusher in flushers:
             flusher.cancel()
         await asyncio.gather(*flushers, return_exceptions=True)
+        if publish is not None:
+            publish()  # the last interval's figures
         if restore_signals is not None:
             restore_signals()
 

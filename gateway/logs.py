@@ -23,6 +23,7 @@ from typing import Any, Final
 
 import orjson
 
+from gateway.emf import EMF_LOGGER
 from gateway.settings import Settings
 
 ACCESS_LOGGER: Final = "gateway.access"
@@ -118,6 +119,8 @@ def logging_config(settings: Settings) -> dict[str, Any]:
         "loggers": {
             "gateway": {"handlers": ["stderr"], "level": level, "propagate": False},
             ACCESS_LOGGER: {"handlers": ["access"], "level": level, "propagate": False},
+            # Metrics, not messages: written whatever the log level (gateway.emf).
+            EMF_LOGGER: {"handlers": ["access"], "level": "INFO", "propagate": False},
             "uvicorn": {"handlers": ["stderr"], "level": level, "propagate": False},
             "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
         },

@@ -25,6 +25,7 @@ from prometheus_client import (
 )
 
 from gateway.card_reader import ModelCard
+from gateway.emf import EmfTally
 
 CONTENT_TYPE: Final = CONTENT_TYPE_LATEST
 # Sub-millisecond buckets: the gateway answers most requests well under 1 ms.
@@ -122,6 +123,9 @@ class Metrics:
         self._pending_rows = 0
         self._pending_out_of_range = 0
         self._pending_unproven = 0
+        # CloudWatch EMF documents (gateway.emf), when GATEWAY_EMF_SECONDS asks for them:
+        # each flush hands its tallies over as well.
+        self.emf: EmfTally | None = None
 
     def set_model(self, card: ModelCard) -> None:
         self._info.labels(card.name, card.version, card.sha256).set(1)
@@ -173,11 +177,18 @@ class Metrics:
         self._pending_unproven += outside[1]
 
     def flush(self) -> None:
-        """Add everything tallied since the last flush to the prometheus-client objects."""
+        """Add everything tallied since the last flush to the prometheus-client objects
+        (and to the EMF tally, when there is one)."""
         pending, self._pending = self._pending, {}
+        emf = self.emf
         for (route, method, status), tally in pending.items():
             self._requests.labels(route, method, str(status)).inc(tally.count)
             observe_many(self._latency.labels(route), tally.buckets, tally.seconds)
+            if emf is not None:
+                emf.add_requests(route, status, tally.count, tally.buckets)
+        if emf is not None:
+            emf.add_rows(self._pending_rows, self._pending_out_of_range, self._pending_unproven, self._pending_unseen,
+                         self._pending_classes, self._pending_values_sum)
         if self._pending_rows:
             self._rows.inc(self._pending_rows)
             self._pending_rows = 0
@@ -197,7 +208,7 @@ class Metrics:
         if self._values is not None and any(self._pending_values):
             observe_many(self._values, self._pending_values, self._pending_values_sum)
             self._pending_values = [0] * len(self._pending_values)
-            self._pending_values_sum = 0.0
+        self._pending_values_sum = 0.0
 
     def exposition(self) -> bytes:
         self.flush()

@@ -65,6 +65,15 @@ class Settings:
     log_level: LogLevel = field(default="info", metadata={"help": "log level"})
     log_format: LogFormat = field(default="plain", metadata={"help": "plain text or one JSON object per line"})
     access_log: bool = field(default=True, metadata={"help": "one log line per request"})
+    emf_seconds: float = field(
+        default=0.0,
+        metadata={"help": "seconds between CloudWatch Embedded Metric Format documents in the log (0: none)",
+                  "min": 0, "max": 3600},
+    )
+    emf_namespace: str = field(
+        default="iris-gateway",
+        metadata={"help": "the CloudWatch namespace of those metrics", "pattern": r"[A-Za-z0-9._/#:-]{1,255}"},
+    )
     release: str = field(
         default="dev",
         metadata={
