@@ -119,6 +119,14 @@ data "aws_iam_policy_document" "deploy" {
     resources = ["arn:${local.partition}:sns:${local.region}:${local.account}:${var.project}-alarms"]
   }
 
+  # The operator's dashboard (dashboard.tf), by its name only. Dashboards are global:
+  # their ARN has no region.
+  statement {
+    sid       = "ServiceDashboard"
+    actions   = ["cloudwatch:PutDashboard", "cloudwatch:GetDashboard", "cloudwatch:DeleteDashboards"]
+    resources = ["arn:${local.partition}:cloudwatch::${local.account}:dashboard/${var.project}"]
+  }
+
   # The alias record for domain_name, in the one hosted zone given, when one is.
   dynamic "statement" {
     for_each = var.route53_zone_id == null ? [] : [var.route53_zone_id]

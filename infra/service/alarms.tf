@@ -101,3 +101,122 @@ resource "aws_cloudwatch_metric_alarm" "p99_latency" {
   ok_actions          = [aws_sns_topic.alarms[0].arn]
   tags                = local.tags
 }
+
+# ---- the gateway's own figures (gateway/emf.py), published as EMF lines in its log ----
+
+locals {
+  # Each alarm on a share of predicted rows: metric name -> its threshold and meaning.
+  row_share_alarms = local.gateway_metrics && var.enable_alarms ? {
+    drift = {
+      metric      = "OutOfRangeRows"
+      threshold   = var.drift_threshold_percent
+      description = "More than ${var.drift_threshold_percent}% of predicted rows have a feature outside the training range: traffic has drifted from what the model was trained on"
+    }
+    unproven = {
+      metric      = "UnprovenRows"
+      threshold   = var.unproven_threshold_percent
+      description = "More than ${var.unproven_threshold_percent}% of predicted rows lie outside the region where the parity gate proved the ONNX model equal to scikit-learn"
+    }
+  } : {}
+}
+
+resource "aws_cloudwatch_metric_alarm" "row_share" {
+  for_each            = local.row_share_alarms
+  alarm_name          = "${local.name}-${each.key}-rate"
+  alarm_description   = each.value.description
+  comparison_operator = "GreaterThanThreshold"
+  evaluation_periods  = 3
+  datapoints_to_alarm = 2
+  threshold           = each.value.threshold
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms[0].arn]
+  ok_actions          = [aws_sns_topic.alarms[0].arn]
+
+  metric_query {
+    id          = "share"
+    expression  = "100 * rows_out / MAX([rows_out, rows])"
+    label       = "${each.value.metric} percent of PredictedRows"
+    return_data = true
+  }
+  metric_query {
+    id = "rows_out"
+    metric {
+      namespace   = local.metrics_namespace
+      metric_name = each.value.metric
+      period      = 300
+      stat        = "Sum"
+    }
+  }
+  metric_query {
+    id = "rows"
+    metric {
+      namespace   = local.metrics_namespace
+      metric_name = "PredictedRows"
+      period      = 300
+      stat        = "Sum"
+    }
+  }
+
+  tags = local.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "gateway_p99" {
+  count               = local.gateway_metrics && var.enable_alarms ? 1 : 0
+  alarm_name          = "${local.name}-gateway-p99"
+  alarm_description   = "The gateway's own p99 for POST /predict (time in the process, without the network) above ${var.p99_latency_threshold_ms} ms"
+  namespace           = local.metrics_namespace
+  metric_name         = "LatencyP99"
+  dimensions          = { Route = "/predict" }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 5
+  datapoints_to_alarm = 3
+  threshold           = var.p99_latency_threshold_ms
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms[0].arn]
+  ok_actions          = [aws_sns_topic.alarms[0].arn]
+  tags                = local.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "gateway_5xx" {
+  count               = local.gateway_metrics && var.enable_alarms ? 1 : 0
+  alarm_name          = "${local.name}-gateway-5xx-rate"
+  alarm_description   = "The gateway answered more than ${var.error_rate_threshold_percent}% of POST /predict with a 5xx (a fault in the process, not a client's mistake)"
+  comparison_operator = "GreaterThanThreshold"
+  evaluation_periods  = 3
+  datapoints_to_alarm = 2
+  threshold           = var.error_rate_threshold_percent
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms[0].arn]
+  ok_actions          = [aws_sns_topic.alarms[0].arn]
+
+  metric_query {
+    id          = "rate"
+    expression  = "100 * errors / MAX([errors, requests])"
+    label       = "gateway 5xx percent"
+    return_data = true
+  }
+  metric_query {
+    id = "errors"
+    metric {
+      namespace   = local.metrics_namespace
+      metric_name = "ServerErrors"
+      dimensions  = { Route = "/predict" }
+      period      = 60
+      stat        = "Sum"
+    }
+  }
+  metric_query {
+    id = "requests"
+    metric {
+      namespace   = local.metrics_namespace
+      metric_name = "Requests"
+      dimensions  = { Route = "/predict" }
+      period      = 60
+      stat        = "Sum"
+    }
+  }
+
+  tags = local.tags
+}

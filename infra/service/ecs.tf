@@ -38,6 +38,8 @@ locals {
       GATEWAY_DRAIN_SECONDS    = tostring(var.drain_seconds)
       GATEWAY_SHUTDOWN_SECONDS = tostring(var.shutdown_seconds)
       GATEWAY_LOG_FORMAT       = "json"
+      GATEWAY_EMF_SECONDS      = tostring(var.emf_seconds)
+      GATEWAY_EMF_NAMESPACE    = local.metrics_namespace
     } : { name = name, value = value }]
     readonlyRootFilesystem = true
     mountPoints = [{

@@ -7,6 +7,10 @@ locals {
     Stack       = "service"
   })
 
+  # The gateway's own metrics (CloudWatch EMF in its log, gateway/emf.py).
+  metrics_namespace = var.project
+  gateway_metrics   = var.emf_seconds > 0
+
   https          = var.certificate_arn != null
   private_mode   = var.task_subnets == "private"
   azs            = slice(data.aws_availability_zones.available.names, 0, 2)

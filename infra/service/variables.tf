@@ -396,6 +396,39 @@ variable "error_rate_threshold_percent" {
   default     = 1
 }
 
+variable "emf_seconds" {
+  description = "Seconds between the gateway's CloudWatch Embedded Metric Format documents in its log (its drift, parity-region, per-class and per-route figures); 0 turns them and the alarms on them off."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.emf_seconds >= 0 && var.emf_seconds <= 60
+    error_message = "emf_seconds must be between 0 (off) and 60."
+  }
+}
+
+variable "drift_threshold_percent" {
+  description = "Alarm when more than this share of predicted rows has a feature outside the training range (the gateway's OutOfRangeRows / PredictedRows)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.drift_threshold_percent > 0 && var.drift_threshold_percent <= 100
+    error_message = "drift_threshold_percent must be in (0, 100]."
+  }
+}
+
+variable "unproven_threshold_percent" {
+  description = "Alarm when more than this share of predicted rows lies outside the region the export's parity gate proved (UnprovenRows / PredictedRows)."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.unproven_threshold_percent > 0 && var.unproven_threshold_percent <= 100
+    error_message = "unproven_threshold_percent must be in (0, 100]."
+  }
+}
+
 variable "enable_waf" {
   description = "A WAF web ACL in front of the load balancer with a per-IP rate limit."
   type        = bool

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from gateway import emf
+from gateway.card_reader import ModelCard
 from gateway.routes import HEALTH_PATH
 from gateway.settings import Settings
 from tests.infra.emulator import REGION, REPO, aws_state, rehearsal_copy
@@ -79,7 +81,10 @@ def rehearsal(terraform, infra, tmp_path_factory, emulator, bootstrap) -> dict:
         g["GroupName"]: g for g in emulator.client("ec2").describe_security_groups()["SecurityGroups"]
     }
     seen["scaling"] = emulator.client("application-autoscaling").describe_scalable_targets(ServiceNamespace="ecs")
-    seen["alarms"] = {a["AlarmName"] for a in emulator.client("cloudwatch").describe_alarms()["MetricAlarms"]}
+    cloudwatch = emulator.client("cloudwatch")
+    seen["alarm_details"] = {a["AlarmName"]: a for a in cloudwatch.describe_alarms()["MetricAlarms"]}
+    seen["alarms"] = set(seen["alarm_details"])
+    seen["dashboard"] = json.loads(cloudwatch.get_dashboard(DashboardName="iris-gateway")["DashboardBody"])
     (topic,) = emulator.client("sns").list_topics()["Topics"]
     alias = emulator.client("sns").get_topic_attributes(TopicArn=topic["TopicArn"])["Attributes"]["KmsMasterKeyId"]
     kms = emulator.client("kms")
@@ -208,3 +213,43 @@ def test_every_call_the_pipeline_made_is_one_its_role_allows(rehearsal, bootstra
     assert sorted(a for a in rehearsal["build_calls"] if not allows(bootstrap["push"], a)) == []
     assert sorted(a for a in rehearsal["deploy_calls"] if not allows(bootstrap["deploy"], a)) == []
     assert len(rehearsal["deploy_calls"]) > 100, "the recorder saw the apply"
+
+
+def watched(alarm: dict) -> list[tuple[str, str, frozenset[str]]]:
+    """(namespace, metric name, dimension names) of every metric an alarm reads."""
+    if alarm.get("MetricName"):
+        return [(alarm["Namespace"], alarm["MetricName"], frozenset(d["Name"] for d in alarm.get("Dimensions", [])))]
+    return [
+        (query["MetricStat"]["Metric"]["Namespace"], query["MetricStat"]["Metric"]["MetricName"],
+         frozenset(d["Name"] for d in query["MetricStat"]["Metric"].get("Dimensions", [])))
+        for query in alarm["Metrics"] if "MetricStat" in query
+    ]
+
+
+def test_the_gateway_alarms_watch_metrics_the_gateway_writes_with_its_dimensions(rehearsal, repo_root):
+    """Every alarm on the task's EMF namespace names a metric gateway/emf.py writes, with
+    a DimensionSet it writes that metric with; the task tells the gateway that namespace."""
+    (container,) = rehearsal["task"]["containerDefinitions"]
+    environment = {pair["name"]: pair["value"] for pair in container["environment"]}
+    namespace = environment["GATEWAY_EMF_NAMESPACE"]
+    assert float(environment["GATEWAY_EMF_SECONDS"]) > 0
+    card = ModelCard.load(repo_root / "models" / "iris.json")
+    written = {(name, frozenset(dims)) for name in (emf.PREDICTED_ROWS, emf.OUT_OF_RANGE_ROWS, emf.UNPROVEN_ROWS)
+               for dims in emf.MODEL_DIMENSIONS}
+    written |= {(name, frozenset(dims)) for name in (emf.REQUESTS, emf.SERVER_ERRORS, emf.LATENCY_P99)
+                for dims in emf.ROUTE_DIMENSIONS}
+    assert {name for name, _ in written} <= emf.metric_names(card)
+    on_gateway = {name: [w for w in watched(alarm) if w[0] == namespace]
+                  for name, alarm in rehearsal["alarm_details"].items()}
+    on_gateway = {name: metrics for name, metrics in on_gateway.items() if metrics}
+    assert set(on_gateway) == {"iris-gateway-drift-rate", "iris-gateway-unproven-rate", "iris-gateway-gateway-p99",
+                               "iris-gateway-gateway-5xx-rate"}
+    for name, metrics in on_gateway.items():
+        for _, metric, dimensions in metrics:
+            assert (metric, dimensions) in written, f"{name} watches {metric} by {set(dimensions)}, never written"
+
+
+def test_the_dashboard_shows_the_balancer_and_the_gateways_own_figures(rehearsal):
+    titles = [widget["properties"]["title"] for widget in rehearsal["dashboard"]["widgets"]]
+    assert len(titles) == 5
+    assert any("Drift" in title for title in titles) and any("load balancer" in title for title in titles)

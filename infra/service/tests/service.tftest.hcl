@@ -415,3 +415,61 @@ run "alarms_publish_through_bootstraps_key" {
     error_message = "the alarm topic is encrypted with bootstrap's key (CloudWatch cannot use alias/aws/sns), named by alias"
   }
 }
+
+run "the_gateways_own_metrics_are_on_alarmed_and_on_the_dashboard_by_default" {
+  command = plan
+
+  assert {
+    condition = contains(
+      jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment,
+      { name = "GATEWAY_EMF_SECONDS", value = tostring(var.emf_seconds) }
+    )
+    error_message = "the task asks the gateway for EMF documents"
+  }
+  assert {
+    condition     = toset(keys(aws_cloudwatch_metric_alarm.row_share)) == toset(["drift", "unproven"]) && length(aws_cloudwatch_metric_alarm.gateway_p99) == 1 && length(aws_cloudwatch_metric_alarm.gateway_5xx) == 1
+    error_message = "drift, unproven-row, gateway p99 and gateway 5xx alarms exist by default"
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.row_share["drift"].threshold == var.drift_threshold_percent && aws_cloudwatch_metric_alarm.row_share["unproven"].threshold == var.unproven_threshold_percent
+    error_message = "the share alarms use their variables"
+  }
+  assert {
+    condition     = length(local.dashboard_widgets) == 5
+    error_message = "the dashboard shows the load balancer's two widgets and the gateway's three"
+  }
+}
+
+run "without_emf_the_gateway_alarms_and_widgets_go" {
+  command = plan
+
+  variables {
+    emf_seconds = 0
+  }
+
+  assert {
+    condition = contains(
+      jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment,
+      { name = "GATEWAY_EMF_SECONDS", value = "0" }
+    )
+    error_message = "the gateway writes no EMF documents"
+  }
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.row_share) == 0 && length(aws_cloudwatch_metric_alarm.gateway_p99) == 0 && length(aws_cloudwatch_metric_alarm.gateway_5xx) == 0
+    error_message = "no alarm watches metrics nobody writes"
+  }
+  assert {
+    condition     = length(local.dashboard_widgets) == 2
+    error_message = "only the load balancer's widgets remain"
+  }
+}
+
+run "a_share_threshold_outside_0_to_100_is_refused" {
+  command = plan
+
+  variables {
+    drift_threshold_percent = 150
+  }
+
+  expect_failures = [var.drift_threshold_percent]
+}
