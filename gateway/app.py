@@ -14,7 +14,7 @@ from starlette.routing import Route
 from starlette.types import Lifespan
 
 from gateway.access import AccessLog
-from gateway.emf import EMF_LOGGER, EmfTally
+from gateway.emf import EmfTally
 from gateway.errors import GatewayError
 from gateway.lifecycle import install_drain_on_sigterm
 from gateway.limits import WATCHDOG_SECONDS, Admission
@@ -23,7 +23,7 @@ from gateway.periodic import every
 from gateway.responses import error_body, error_response
 from gateway import access, metrics, v2
 from gateway.front import Front
-from gateway.logs import ACCESS_LOGGER
+from gateway.logs import ACCESS_LOGGER, EMF_LOGGER
 from gateway.routes import HEALTH_PATH, LIVE_PATH, admin_routes, routes
 from gateway.service import Service
 from gateway.settings import Settings, from_env

@@ -27,8 +27,6 @@ import orjson
 
 from gateway.card_reader import ModelCard
 
-EMF_LOGGER: Final = "gateway.emf"
-
 # Metric names: the Terraform alarms and dashboard name the same (tests/infra ties them).
 PREDICTED_ROWS: Final = "PredictedRows"
 OUT_OF_RANGE_ROWS: Final = "OutOfRangeRows"

@@ -23,10 +23,13 @@ from typing import Any, Final
 
 import orjson
 
-from gateway.emf import EMF_LOGGER
 from gateway.settings import Settings
 
 ACCESS_LOGGER: Final = "gateway.access"
+# CloudWatch EMF documents (gateway.emf) and sampled payloads (gateway.payloads):
+# lines of their own, written whatever the log level.
+EMF_LOGGER: Final = "gateway.emf"
+PAYLOAD_LOGGER: Final = "gateway.payload"
 MAX_QUEUED: Final = 64
 
 _records: "queue.Queue[logging.LogRecord | None]" = queue.Queue(MAX_QUEUED)
@@ -119,8 +122,8 @@ def logging_config(settings: Settings) -> dict[str, Any]:
         "loggers": {
             "gateway": {"handlers": ["stderr"], "level": level, "propagate": False},
             ACCESS_LOGGER: {"handlers": ["access"], "level": level, "propagate": False},
-            # Metrics, not messages: written whatever the log level (gateway.emf).
             EMF_LOGGER: {"handlers": ["access"], "level": "INFO", "propagate": False},
+            PAYLOAD_LOGGER: {"handlers": ["access"], "level": "INFO", "propagate": False},
             "uvicorn": {"handlers": ["stderr"], "level": level, "propagate": False},
             "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
         },

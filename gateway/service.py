@@ -1,15 +1,21 @@
 """What the routes share: settings, lifecycle, metrics, body deadlines and, once loaded, the model."""
 import gc
+import logging
 from dataclasses import dataclass, field
 
 import numpy as np
+from starlette.types import Scope
 
 from gateway.errors import NotReady
 from gateway.inference import Model, Prediction
 from gateway.lifecycle import Lifecycle
 from gateway.limits import BodyDeadlines
+from gateway.logs import PAYLOAD_LOGGER
 from gateway.metrics import Metrics
+from gateway.payloads import PayloadSampler, payload_line
 from gateway.settings import Settings
+
+_payload_log = logging.getLogger(PAYLOAD_LOGGER)
 
 
 @dataclass
@@ -19,9 +25,13 @@ class Service:
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
     deadlines: BodyDeadlines = field(init=False)
     _model: Model | None = None
+    # Sampled payload logging (gateway.payloads), when GATEWAY_PAYLOAD_SAMPLE asks for it.
+    payloads: PayloadSampler | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.deadlines = BodyDeadlines(self.settings.body_timeout_seconds)
+        if self.settings.payload_sample > 0:
+            self.payloads = PayloadSampler(self.settings.payload_sample, self.settings.payload_max_per_second)
 
     @property
     def model(self) -> Model:
@@ -29,11 +39,12 @@ class Service:
             raise NotReady("the model is not loaded yet")
         return self._model
 
-    def predict(self, model: Model, rows: np.ndarray, categories: np.ndarray | None) -> Prediction:
+    def predict(self, model: Model, rows: np.ndarray, categories: np.ndarray | None,
+                scope: Scope | None = None) -> Prediction:
         """Score decoded rows with the model the route resolved, and count them, for every
         prediction route: rows with an unseen category (refused where the model refuses
         them), then, per task, the answers, rows outside the training range and outside
-        the proven region."""
+        the proven region; and log the payload when it is sampled."""
         metrics = self.metrics
         if categories is not None:
             metrics.observe_unseen(model.unseen(categories))
@@ -42,6 +53,9 @@ class Service:
             metrics.observe_values(prediction.values, model.outside(rows))
         else:
             metrics.observe_predictions(prediction.labels, model.outside(rows))
+        if self.payloads is not None and self.payloads.admit():
+            request_id = b"" if scope is None else scope.get("request_id", b"")
+            _payload_log.info(payload_line(model.card, request_id, rows, categories, prediction))
         return prediction
 
     def start(self) -> None:

@@ -74,6 +74,15 @@ class Settings:
         default="iris-gateway",
         metadata={"help": "the CloudWatch namespace of those metrics", "pattern": r"[A-Za-z0-9._/#:-]{1,255}"},
     )
+    payload_sample: float = field(
+        default=0.0,
+        metadata={"help": "share of prediction requests logged with their rows and answers (0: none)",
+                  "min": 0, "max": 1},
+    )
+    payload_max_per_second: int = field(
+        default=10, metadata={"help": "most payload lines written in a second, whatever the traffic",
+                              "min": 1, "max": 1000},
+    )
     release: str = field(
         default="dev",
         metadata={

@@ -1,0 +1,74 @@
+"""Sampled payload logging (gateway/payloads.py): the share and the rate cap, the
+line's content, and a real gateway that never writes more than its cap."""
+import json
+import time
+
+import httpx
+import numpy as np
+
+from gateway.card_reader import ModelCard
+from gateway.inference import Prediction
+from gateway.payloads import PAYLOAD_MAX_ROWS, PayloadSampler, payload_line
+from gateway.tensors import ORIGINAL_ROW
+from tests.waiting import wait_until
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_share_is_drawn_per_request():
+    draws = iter([0.05, 0.5, 0.09, 0.1])
+    sampler = PayloadSampler(0.1, per_second=100, clock=Clock(), draw=lambda: next(draws))
+    assert [sampler.admit() for _ in range(4)] == [True, False, True, False]
+
+
+def test_never_more_than_the_cap_in_a_second_and_the_bucket_refills():
+    clock = Clock()
+    sampler = PayloadSampler(1.0, per_second=3, clock=clock)
+    assert sum(sampler.admit() for _ in range(100)) == 3
+    clock.now += 0.5
+    assert sum(sampler.admit() for _ in range(100)) == 1
+    clock.now += 10
+    assert sum(sampler.admit() for _ in range(100)) == 3, "the bucket holds at most one second's worth"
+
+
+def test_the_line_holds_the_first_rows_by_column_and_their_answers(settings):
+    card = ModelCard.load(settings.card_path)
+    rows = np.tile(np.array(ORIGINAL_ROW, dtype=np.float32), (250, 1))
+    labels = np.zeros(250, dtype=np.int64)
+    probabilities = np.full((250, 3), 1 / 3, dtype=np.float32)
+    line = json.loads(payload_line(card, b"req-1", rows, None, Prediction(labels, probabilities), when=0.0))
+    assert (line["model"], line["version"], line["request_id"], line["rows"]) == (card.name, card.version, "req-1", 250)
+    assert line["number_columns"] == [column.name for column in card.columns]
+    assert len(line["numbers"]) == len(line["labels"]) == len(line["probabilities"]) == PAYLOAD_MAX_ROWS
+    assert line["numbers"][0] == list(rows[0]) and line["categories"] == []
+
+
+def test_a_real_gateway_writes_sampled_payloads_within_its_cap(start_gateway):
+    gateway = start_gateway(payload_sample="1", payload_max_per_second="2", access_log="false")
+    started = time.monotonic()
+    for number in range(30):
+        response = httpx.post(gateway.url + "/predict", json={"features": list(ORIGINAL_ROW)},
+                              headers={"x-request-id": f"payload-{number}"})
+        assert response.status_code == 200
+    elapsed = time.monotonic() - started
+    assert gateway.stop() == 0  # the logging thread writes every queued line before the process ends
+    written = [json.loads(line) for line in gateway.output().splitlines() if '"request_id":"payload-' in line]
+    # The bucket starts full (2) and refills at 2 a second while the requests ran.
+    assert 1 <= len(written) <= 2 + 2 * elapsed
+    first = written[0]
+    assert first["request_id"] == "payload-0" and first["labels"] == [0]
+    assert np.allclose(first["numbers"], [ORIGINAL_ROW])
+
+
+def test_by_default_nothing_is_written(start_gateway):
+    gateway = start_gateway(access_log="true")
+    assert httpx.post(gateway.url + "/predict", json={"features": list(ORIGINAL_ROW)},
+                      headers={"x-request-id": "unsampled-1"}).status_code == 200
+    wait_until(lambda: "unsampled-1" in gateway.output(), 30, "the access line")
+    assert '"number_columns"' not in gateway.output()
