@@ -105,23 +105,34 @@ resource "aws_cloudwatch_metric_alarm" "p99_latency" {
 # ---- the gateway's own figures (gateway/emf.py), published as EMF lines in its log ----
 
 locals {
-  # Each alarm on a share of predicted rows: metric name -> its threshold and meaning.
-  row_share_alarms = local.gateway_metrics && var.enable_alarms ? {
+  # Each alarm on a share of the gateway's own counts: 100 * part / whole over a period.
+  gateway_share_alarms = local.gateway_metrics && var.enable_alarms ? {
     drift = {
-      metric      = "OutOfRangeRows"
+      part        = { metric = "OutOfRangeRows", dimensions = {} }
+      whole       = { metric = "PredictedRows", dimensions = {} }
+      period      = 300
       threshold   = var.drift_threshold_percent
       description = "More than ${var.drift_threshold_percent}% of predicted rows have a feature outside the training range: traffic has drifted from what the model was trained on"
     }
     unproven = {
-      metric      = "UnprovenRows"
+      part        = { metric = "UnprovenRows", dimensions = {} }
+      whole       = { metric = "PredictedRows", dimensions = {} }
+      period      = 300
       threshold   = var.unproven_threshold_percent
       description = "More than ${var.unproven_threshold_percent}% of predicted rows lie outside the region where the parity gate proved the ONNX model equal to scikit-learn"
+    }
+    gateway-5xx = {
+      part        = { metric = "ServerErrors", dimensions = { Route = "/predict" } }
+      whole       = { metric = "Requests", dimensions = { Route = "/predict" } }
+      period      = 60
+      threshold   = var.error_rate_threshold_percent
+      description = "The gateway answered more than ${var.error_rate_threshold_percent}% of POST /predict with a 5xx (a fault in the process, not a client's mistake)"
     }
   } : {}
 }
 
-resource "aws_cloudwatch_metric_alarm" "row_share" {
-  for_each            = local.row_share_alarms
+resource "aws_cloudwatch_metric_alarm" "gateway_share" {
+  for_each            = local.gateway_share_alarms
   alarm_name          = "${local.name}-${each.key}-rate"
   alarm_description   = each.value.description
   comparison_operator = "GreaterThanThreshold"
@@ -134,26 +145,21 @@ resource "aws_cloudwatch_metric_alarm" "row_share" {
 
   metric_query {
     id          = "share"
-    expression  = "100 * rows_out / MAX([rows_out, rows])"
-    label       = "${each.value.metric} percent of PredictedRows"
+    expression  = "100 * part / MAX([part, whole])"
+    label       = "${each.value.part.metric} percent of ${each.value.whole.metric}"
     return_data = true
   }
-  metric_query {
-    id = "rows_out"
-    metric {
-      namespace   = local.metrics_namespace
-      metric_name = each.value.metric
-      period      = 300
-      stat        = "Sum"
-    }
-  }
-  metric_query {
-    id = "rows"
-    metric {
-      namespace   = local.metrics_namespace
-      metric_name = "PredictedRows"
-      period      = 300
-      stat        = "Sum"
+  dynamic "metric_query" {
+    for_each = { part = each.value.part, whole = each.value.whole }
+    content {
+      id = metric_query.key
+      metric {
+        namespace   = local.metrics_namespace
+        metric_name = metric_query.value.metric
+        dimensions  = metric_query.value.dimensions
+        period      = each.value.period
+        stat        = "Sum"
+      }
     }
   }
 
@@ -177,46 +183,4 @@ resource "aws_cloudwatch_metric_alarm" "gateway_p99" {
   alarm_actions       = [aws_sns_topic.alarms[0].arn]
   ok_actions          = [aws_sns_topic.alarms[0].arn]
   tags                = local.tags
-}
-
-resource "aws_cloudwatch_metric_alarm" "gateway_5xx" {
-  count               = local.gateway_metrics && var.enable_alarms ? 1 : 0
-  alarm_name          = "${local.name}-gateway-5xx-rate"
-  alarm_description   = "The gateway answered more than ${var.error_rate_threshold_percent}% of POST /predict with a 5xx (a fault in the process, not a client's mistake)"
-  comparison_operator = "GreaterThanThreshold"
-  evaluation_periods  = 3
-  datapoints_to_alarm = 2
-  threshold           = var.error_rate_threshold_percent
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alarms[0].arn]
-  ok_actions          = [aws_sns_topic.alarms[0].arn]
-
-  metric_query {
-    id          = "rate"
-    expression  = "100 * errors / MAX([errors, requests])"
-    label       = "gateway 5xx percent"
-    return_data = true
-  }
-  metric_query {
-    id = "errors"
-    metric {
-      namespace   = local.metrics_namespace
-      metric_name = "ServerErrors"
-      dimensions  = { Route = "/predict" }
-      period      = 60
-      stat        = "Sum"
-    }
-  }
-  metric_query {
-    id = "requests"
-    metric {
-      namespace   = local.metrics_namespace
-      metric_name = "Requests"
-      dimensions  = { Route = "/predict" }
-      period      = 60
-      stat        = "Sum"
-    }
-  }
-
-  tags = local.tags
 }
