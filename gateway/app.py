@@ -13,17 +13,17 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Lifespan
 
+from gateway import access, metrics, v2
 from gateway.access import AccessLog
 from gateway.emf import EmfTally
 from gateway.errors import GatewayError
+from gateway.front import Front
 from gateway.lifecycle import install_drain_on_sigterm
 from gateway.limits import WATCHDOG_SECONDS, Admission
+from gateway.logs import ACCESS_LOGGER, EMF_LOGGER
 from gateway.metrics import Metrics
 from gateway.periodic import every
 from gateway.responses import error_body, error_response
-from gateway import access, metrics, v2
-from gateway.front import Front
-from gateway.logs import ACCESS_LOGGER, EMF_LOGGER
 from gateway.routes import HEALTH_PATH, LIVE_PATH, admin_routes, routes
 from gateway.service import Service
 from gateway.settings import Settings, from_env

@@ -38,6 +38,8 @@ REQUESTS: Final = "Requests"
 CLIENT_ERRORS: Final = "ClientErrors"
 SERVER_ERRORS: Final = "ServerErrors"
 LATENCY_P99: Final = "LatencyP99"
+# Every metric is a count but these.
+UNITS: Final = {PREDICTED_VALUE_MEAN: "None", LATENCY_P99: "Milliseconds"}
 
 # Each tuple is a DimensionSet; an empty one publishes the metric with no dimension,
 # which is what the alarms watch: they need no model name or version, so a new model
@@ -92,9 +94,10 @@ class EmfTally:
         self.value_sum = 0.0
 
     def add_requests(self, route: str, status: int, count: int, buckets: list[int]) -> None:
-        tally = self.routes.get(route_of(route))
+        key = route_of(route)
+        tally = self.routes.get(key)
         if tally is None:
-            tally = self.routes[route_of(route)] = _Route(buckets=[0] * len(buckets))
+            tally = self.routes[key] = _Route(buckets=[0] * len(buckets))
         tally.requests += count
         if 400 <= status < 500:
             tally.client_errors += count
@@ -113,15 +116,15 @@ class EmfTally:
             self.per_class[index] += count
         self.value_sum += value_sum
 
-    def _document(self, when_ms: int, dimensions: tuple[tuple[str, ...], ...], values: dict,
-                  units: dict[str, str]) -> str:
+    def _document(self, when_ms: int, dimensions: tuple[tuple[str, ...], ...], metrics: dict[str, float],
+                  **dimension_values: str) -> str:
         directive = {
             "Namespace": self.namespace,
             "Dimensions": [list(dimension_set) for dimension_set in dimensions],
-            "Metrics": [{"Name": name, "Unit": units[name]} for name in units],
+            "Metrics": [{"Name": name, "Unit": UNITS.get(name, "Count")} for name in metrics],
         }
         return orjson.dumps({"_aws": {"Timestamp": when_ms, "CloudWatchMetrics": [directive]}, **self.model,
-                             **values}).decode()
+                             **dimension_values, **metrics}).decode()
 
     def documents(self, when: float | None = None) -> list[str]:
         """The documents for everything since the last call (none without requests),
@@ -133,20 +136,16 @@ class EmfTally:
                  UNSEEN_CATEGORY_ROWS: self.unseen}
         if self.regression and self.rows:
             model[PREDICTED_VALUE_MEAN] = self.value_sum / self.rows
-        lines = [self._document(when_ms, MODEL_DIMENSIONS, model, {name: "Count" for name in model}
-                                | ({PREDICTED_VALUE_MEAN: "None"} if PREDICTED_VALUE_MEAN in model else {}))]
+        lines = [self._document(when_ms, MODEL_DIMENSIONS, model)]
         for name, count in zip(self.classes, self.per_class):
             if count:
-                lines.append(self._document(when_ms, CLASS_DIMENSIONS, {"Class": name, CLASS_PREDICTIONS: count},
-                                            {CLASS_PREDICTIONS: "Count"}))
+                lines.append(self._document(when_ms, CLASS_DIMENSIONS, {CLASS_PREDICTIONS: count}, Class=name))
         for route, tally in sorted(self.routes.items()):
-            values = {
-                "Route": route, REQUESTS: tally.requests, CLIENT_ERRORS: tally.client_errors,
-                SERVER_ERRORS: tally.server_errors,
+            figures = {
+                REQUESTS: tally.requests, CLIENT_ERRORS: tally.client_errors, SERVER_ERRORS: tally.server_errors,
                 LATENCY_P99: round(p99(tally.buckets, self.latency_bounds) * 1000, 3),
             }
-            units = {REQUESTS: "Count", CLIENT_ERRORS: "Count", SERVER_ERRORS: "Count", LATENCY_P99: "Milliseconds"}
-            lines.append(self._document(when_ms, ROUTE_DIMENSIONS, values, units))
+            lines.append(self._document(when_ms, ROUTE_DIMENSIONS, figures, Route=route))
         self._reset()
         return lines
 
