@@ -23,48 +23,6 @@ locals {
   }
 }
 
-resource "aws_cloudwatch_metric_alarm" "error_rate" {
-  count               = var.enable_alarms ? 1 : 0
-  alarm_name          = "${local.name}-5xx-rate"
-  alarm_description   = "Target 5xx responses above ${var.error_rate_threshold_percent}% of requests"
-  comparison_operator = "GreaterThanThreshold"
-  evaluation_periods  = 3
-  datapoints_to_alarm = 2
-  threshold           = var.error_rate_threshold_percent
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alarms[0].arn]
-  ok_actions          = [aws_sns_topic.alarms[0].arn]
-
-  metric_query {
-    id          = "rate"
-    expression  = "100 * errors / MAX([errors, requests])"
-    label       = "5xx percent"
-    return_data = true
-  }
-  metric_query {
-    id = "errors"
-    metric {
-      namespace   = "AWS/ApplicationELB"
-      metric_name = "HTTPCode_Target_5XX_Count"
-      dimensions  = local.alb_dimensions
-      period      = 60
-      stat        = "Sum"
-    }
-  }
-  metric_query {
-    id = "requests"
-    metric {
-      namespace   = "AWS/ApplicationELB"
-      metric_name = "RequestCount"
-      dimensions  = local.alb_dimensions
-      period      = 60
-      stat        = "Sum"
-    }
-  }
-
-  tags = local.tags
-}
-
 resource "aws_cloudwatch_metric_alarm" "unhealthy_targets" {
   count               = var.enable_alarms ? 1 : 0
   alarm_name          = "${local.name}-unhealthy-targets"
@@ -102,28 +60,38 @@ resource "aws_cloudwatch_metric_alarm" "p99_latency" {
   tags                = local.tags
 }
 
-# ---- the gateway's own figures (gateway/emf.py), published as EMF lines in its log ----
+# ---- alarms on a share: 100 * part / whole over a period ----------------------
 
 locals {
-  # Each alarm on a share of the gateway's own counts: 100 * part / whole over a period.
+  # The load balancer's 5xx share, and the shares of the gateway's own counts
+  # (gateway/emf.py, published as EMF lines in its log) when it writes them.
+  alb_share_alarms = var.enable_alarms ? {
+    "5xx" = {
+      part        = { namespace = "AWS/ApplicationELB", metric = "HTTPCode_Target_5XX_Count", dimensions = local.alb_dimensions }
+      whole       = { namespace = "AWS/ApplicationELB", metric = "RequestCount", dimensions = local.alb_dimensions }
+      period      = 60
+      threshold   = var.error_rate_threshold_percent
+      description = "Target 5xx responses above ${var.error_rate_threshold_percent}% of requests"
+    }
+  } : {}
   gateway_share_alarms = local.gateway_metrics && var.enable_alarms ? {
     drift = {
-      part        = { metric = "OutOfRangeRows", dimensions = {} }
-      whole       = { metric = "PredictedRows", dimensions = {} }
+      part        = { namespace = local.metrics_namespace, metric = "OutOfRangeRows", dimensions = {} }
+      whole       = { namespace = local.metrics_namespace, metric = "PredictedRows", dimensions = {} }
       period      = 300
       threshold   = var.drift_threshold_percent
       description = "More than ${var.drift_threshold_percent}% of predicted rows have a feature outside the training range: traffic has drifted from what the model was trained on"
     }
     unproven = {
-      part        = { metric = "UnprovenRows", dimensions = {} }
-      whole       = { metric = "PredictedRows", dimensions = {} }
+      part        = { namespace = local.metrics_namespace, metric = "UnprovenRows", dimensions = {} }
+      whole       = { namespace = local.metrics_namespace, metric = "PredictedRows", dimensions = {} }
       period      = 300
       threshold   = var.unproven_threshold_percent
       description = "More than ${var.unproven_threshold_percent}% of predicted rows lie outside the region where the parity gate proved the ONNX model equal to scikit-learn"
     }
     gateway-5xx = {
-      part        = { metric = "ServerErrors", dimensions = { Route = "/predict" } }
-      whole       = { metric = "Requests", dimensions = { Route = "/predict" } }
+      part        = { namespace = local.metrics_namespace, metric = "ServerErrors", dimensions = { Route = "/predict" } }
+      whole       = { namespace = local.metrics_namespace, metric = "Requests", dimensions = { Route = "/predict" } }
       period      = 60
       threshold   = var.error_rate_threshold_percent
       description = "The gateway answered more than ${var.error_rate_threshold_percent}% of POST /predict with a 5xx (a fault in the process, not a client's mistake)"
@@ -131,8 +99,8 @@ locals {
   } : {}
 }
 
-resource "aws_cloudwatch_metric_alarm" "gateway_share" {
-  for_each            = local.gateway_share_alarms
+resource "aws_cloudwatch_metric_alarm" "share" {
+  for_each            = merge(local.alb_share_alarms, local.gateway_share_alarms)
   alarm_name          = "${local.name}-${each.key}-rate"
   alarm_description   = each.value.description
   comparison_operator = "GreaterThanThreshold"
@@ -154,7 +122,7 @@ resource "aws_cloudwatch_metric_alarm" "gateway_share" {
     content {
       id = metric_query.key
       metric {
-        namespace   = local.metrics_namespace
+        namespace   = metric_query.value.namespace
         metric_name = metric_query.value.metric
         dimensions  = metric_query.value.dimensions
         period      = each.value.period
@@ -164,6 +132,12 @@ resource "aws_cloudwatch_metric_alarm" "gateway_share" {
   }
 
   tags = local.tags
+}
+
+# The load balancer's 5xx alarm was a resource of its own; its state moves here.
+moved {
+  from = aws_cloudwatch_metric_alarm.error_rate[0]
+  to   = aws_cloudwatch_metric_alarm.share["5xx"]
 }
 
 resource "aws_cloudwatch_metric_alarm" "gateway_p99" {

@@ -283,7 +283,7 @@ run "production_options_toggle" {
   }
 
   assert {
-    condition     = length(aws_cloudwatch_metric_alarm.error_rate) == 0 && length(aws_sns_topic.alarms) == 0 && length(aws_wafv2_web_acl.this) == 0
+    condition     = length(aws_cloudwatch_metric_alarm.share) == 0 && length(aws_sns_topic.alarms) == 0 && length(aws_wafv2_web_acl.this) == 0
     error_message = "alarms and WAF are removable"
   }
 }
@@ -296,7 +296,7 @@ run "production_options_on_by_default" {
   }
 
   assert {
-    condition     = length(aws_cloudwatch_metric_alarm.error_rate) == 1 && length(aws_cloudwatch_metric_alarm.unhealthy_targets) == 1 && length(aws_cloudwatch_metric_alarm.p99_latency) == 1
+    condition     = contains(keys(aws_cloudwatch_metric_alarm.share), "5xx") && length(aws_cloudwatch_metric_alarm.unhealthy_targets) == 1 && length(aws_cloudwatch_metric_alarm.p99_latency) == 1
     error_message = "the three alarms exist by default"
   }
   assert {
@@ -427,11 +427,11 @@ run "the_gateways_own_metrics_are_on_alarmed_and_on_the_dashboard_by_default" {
     error_message = "the task asks the gateway for EMF documents"
   }
   assert {
-    condition     = toset(keys(aws_cloudwatch_metric_alarm.gateway_share)) == toset(["drift", "unproven", "gateway-5xx"]) && length(aws_cloudwatch_metric_alarm.gateway_p99) == 1
+    condition     = toset(keys(aws_cloudwatch_metric_alarm.share)) == toset(["5xx", "drift", "unproven", "gateway-5xx"]) && length(aws_cloudwatch_metric_alarm.gateway_p99) == 1
     error_message = "drift, unproven-row, gateway p99 and gateway 5xx alarms exist by default"
   }
   assert {
-    condition     = aws_cloudwatch_metric_alarm.gateway_share["drift"].threshold == var.drift_threshold_percent && aws_cloudwatch_metric_alarm.gateway_share["unproven"].threshold == var.unproven_threshold_percent && aws_cloudwatch_metric_alarm.gateway_share["gateway-5xx"].threshold == var.error_rate_threshold_percent
+    condition     = aws_cloudwatch_metric_alarm.share["drift"].threshold == var.drift_threshold_percent && aws_cloudwatch_metric_alarm.share["unproven"].threshold == var.unproven_threshold_percent && aws_cloudwatch_metric_alarm.share["gateway-5xx"].threshold == var.error_rate_threshold_percent
     error_message = "the share alarms use their variables"
   }
   assert {
@@ -455,7 +455,7 @@ run "without_emf_the_gateway_alarms_and_widgets_go" {
     error_message = "the gateway writes no EMF documents"
   }
   assert {
-    condition     = length(aws_cloudwatch_metric_alarm.gateway_share) == 0 && length(aws_cloudwatch_metric_alarm.gateway_p99) == 0
+    condition     = toset(keys(aws_cloudwatch_metric_alarm.share)) == toset(["5xx"]) && length(aws_cloudwatch_metric_alarm.gateway_p99) == 0
     error_message = "no alarm watches metrics nobody writes"
   }
   assert {
