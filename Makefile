@@ -65,6 +65,17 @@ $(VENVS)/%/.installed: %.lock $(VENVS)/.python
 	$(VENVS)/$*/bin/python -m pip install --quiet --require-hashes --no-deps -r $<
 	touch $@
 
+# The serve venv with OpenTelemetry on top (tracing.lock): `make serve TRACING=1`.
+$(VENVS)/serve-tracing/.installed: serve.lock tracing.lock $(VENVS)/.python
+	rm -rf $(VENVS)/serve-tracing
+	$(PYTHON) -m venv $(VENVS)/serve-tracing
+	$(VENVS)/serve-tracing/bin/python -m pip install --quiet --require-hashes --no-deps -r serve.lock -r tracing.lock
+	touch $@
+
+# TRACING=1: serve from the venv with the tracing extra (GATEWAY_TRACE_RATIO turns it on).
+TRACING ?=
+SERVE_VENV := $(VENVS)/$(if $(filter 1 true yes,$(TRACING)),serve-tracing,serve)
+
 # $(call apt_ensure,command,debian package,what for): install the package when the command is missing.
 define apt_ensure
 	@command -v $(1) >/dev/null || { \
@@ -112,9 +123,9 @@ model: $(VENVS)/train/.installed ## train the model SPEC describes (models/iris.
 gates: $(VENVS)/train/.installed ## re-run both gates on the model in MODEL_DIR against a retraining from the spec its card names
 	$(VENVS)/train/bin/python -m export gates --card $(MODEL_DIR)/$(MODEL).json
 
-serve: $(VENVS)/serve/.installed ## serve the model in MODEL_DIR (models: Iris) on port 8080 (PORT=...), /metrics and /model on 8082 (ADMIN_PORT=...)
+serve: $(SERVE_VENV)/.installed ## serve the model in MODEL_DIR (models: Iris) on port 8080 (PORT=...), /metrics and /model on 8082 (ADMIN_PORT=...); TRACING=1 adds OpenTelemetry
 	GATEWAY_PORT=$(PORT) GATEWAY_ADMIN_PORT=$(ADMIN_PORT) GATEWAY_MODEL_PATH=$(MODEL_DIR)/$(MODEL).onnx \
-	GATEWAY_CARD_PATH=$(MODEL_DIR)/$(MODEL).json $(VENVS)/serve/bin/python -m gateway
+	GATEWAY_CARD_PATH=$(MODEL_DIR)/$(MODEL).json $(SERVE_VENV)/bin/python -m gateway
 
 inspect: $(VENVS)/train/.installed graphviz ## print the ONNX graph of the model in MODEL_DIR and draw it beside it (models/iris.svg)
 	$(VENVS)/train/bin/python -m export inspect $(MODEL_DIR)/$(MODEL).onnx --format svg --output $(MODEL_DIR)/$(MODEL).svg
@@ -137,8 +148,9 @@ LOCK_OVERRIDES := <(echo "django ; sys_platform == 'never'")
 lock: $(VENVS)/tools/.installed ## regenerate the hash-pinned lock files from pyproject.toml
 	$(call compile_lock,tools.lock,tools,)
 	$(call compile_lock,serve.lock,serve,)
+	$(call compile_lock,tracing.lock,tracing,-c serve.lock)
 	$(call compile_lock,train.lock,train,-c serve.lock)
-	$(call compile_lock,dev.lock,dev,-c serve.lock -c train.lock)
+	$(call compile_lock,dev.lock,dev,-c serve.lock -c tracing.lock -c train.lock)
 	$(call compile_lock,checkov.lock,checkov,)
 	$(call compile_lock,bench/baselines/baseline.lock,baseline,-c train.lock)
 	$(call compile_lock,bench/baselines/fastapi.lock,fastapi,-c serve.lock)

@@ -10,7 +10,7 @@ import uvicorn
 from starlette.types import ASGIApp
 from uvicorn.supervisors import Multiprocess
 
-from gateway import logs
+from gateway import logs, tracing
 from gateway.app import create_app
 from gateway.lifecycle import exit_0_after_a_drained_shutdown
 from gateway.settings import Settings, SettingsError, describe, from_env
@@ -83,6 +83,9 @@ def run(environ: Mapping[str, str], app_factory: AppFactory = create_app) -> int
         settings = from_env(environ)
     except SettingsError as error:
         print(f"gateway: {error}", file=sys.stderr)
+        return EXIT_BAD_SETTINGS
+    if settings.trace_ratio > 0 and not tracing.available():
+        print(f"gateway: {tracing.INSTALL_HINT}", file=sys.stderr)
         return EXIT_BAD_SETTINGS
     logs.configure(settings)
     if settings.workers > 1:

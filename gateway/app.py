@@ -27,6 +27,7 @@ from gateway.responses import error_body, error_response
 from gateway.routes import HEALTH_PATH, LIVE_PATH, admin_routes, routes
 from gateway.service import Service
 from gateway.settings import Settings, from_env
+from gateway.tracing import RequestTracer
 
 logger = logging.getLogger("gateway.app")
 
@@ -107,6 +108,9 @@ def create_app(settings: Settings | None = None, shortcut: bool = True) -> Front
         publish = emf_publisher(service) if settings.emf_seconds > 0 else None
         if publish is not None:
             flushers.append(asyncio.create_task(every(settings.emf_seconds, publish)))
+        # Built here, in the process that serves (each worker its own exporting thread).
+        if settings.trace_ratio > 0:
+            front.tracer = RequestTracer(settings.trace_ratio, service.model.card, settings.release)
         logger.info(
             "ready: serving %s on %s:%d, operator routes on port %d",
             settings.model_path, settings.host, settings.port, settings.admin_port,
@@ -117,19 +121,23 @@ def create_app(settings: Settings | None = None, shortcut: bool = True) -> Front
         await asyncio.gather(*flushers, return_exceptions=True)
         if publish is not None:
             publish()  # the last interval's figures
+        if front.tracer is not None:
+            front.tracer.shutdown()  # the spans still queued
+            front.tracer = None
         if restore_signals is not None:
             restore_signals()
 
     route_list = routes(service, v2.routes(service))
     app = starlette(route_list, lifespan)
     app.state.service = service
-    return Front(
+    front = Front(
         app, route_list, service.metrics, access_log, settings.release,
         admin=starlette(admin_routes(service)),
         admin_port=settings.admin_port,
         admission=Admission(settings.max_concurrent_requests, exempt=frozenset({HEALTH_PATH, LIVE_PATH})),
         shortcut=shortcut,
     )
+    return front
 
 
 def create_app_from_environment() -> Front:

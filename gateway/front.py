@@ -33,6 +33,7 @@ from gateway.errors import Overloaded
 from gateway.limits import Admission
 from gateway.metrics import Metrics
 from gateway.responses import error_response
+from gateway.tracing import RequestTracer
 
 # A client's id is echoed into logs and headers, so only plain tokens are taken.
 _REQUEST_ID: Final = re.compile(rb"[A-Za-z0-9._:@/+=-]{1,128}")
@@ -69,6 +70,8 @@ class Front:
         self.release = (RELEASE_HEADER, release.encode())
         self.metrics = metrics
         self.access_log = access_log
+        # Set by the lifespan when GATEWAY_TRACE_RATIO > 0 (gateway.tracing); None costs nothing.
+        self.tracer: RequestTracer | None = None
         hot = [r for r in routes if isinstance(r.endpoint, HotEndpoint) and r.methods == {"POST"}] if shortcut else []
         self.hot = {route.path: route for route in hot if not route.param_convertors}
         self.hot_patterns = [route for route in hot if route.param_convertors]
@@ -127,6 +130,7 @@ class Front:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        tracer, span = self.tracer, None
         request_id, trace = self._identify(scope)
         scope["request_id"] = request_id
         scope["gateway.started"] = started
@@ -142,6 +146,9 @@ class Front:
             await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": payload})
         else:
+            # Probes (/health, /live) are not traced: a load balancer's every 10 s would drown the traces.
+            if tracer is not None and scope["path"] not in admission.exempt:
+                span = tracer.start(scope, trace)
             admission.in_progress += 1
             try:
                 route = self._hot_route(scope) if scope["method"] == "POST" else None
@@ -154,6 +161,8 @@ class Front:
             finally:
                 admission.in_progress -= 1
         elapsed = time.perf_counter() - started
+        if span is not None:
+            tracer.end(span, scope, status, request_id)  # type: ignore[union-attr]
         route = scope.get("route")
         self.metrics.observe_request(route.path if route else UNMATCHED_ROUTE, scope["method"], status, elapsed)
         if self.access_log is not None:

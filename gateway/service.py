@@ -14,6 +14,7 @@ from gateway.logs import PAYLOAD_LOGGER
 from gateway.metrics import Metrics
 from gateway.payloads import PayloadSampler, payload_line
 from gateway.settings import Settings
+from gateway.tracing import SPAN
 
 _payload_log = logging.getLogger(PAYLOAD_LOGGER)
 
@@ -44,7 +45,8 @@ class Service:
         """Score decoded rows with the model the route resolved, and count them, for every
         prediction route: rows with an unseen category (refused where the model refuses
         them), then, per task, the answers, rows outside the training range and outside
-        the proven region; and log the payload when it is sampled."""
+        the proven region; the rows on the request's span when it is traced; and log
+        the payload when it is sampled."""
         metrics = self.metrics
         if categories is not None:
             metrics.observe_unseen(model.unseen(categories))
@@ -53,6 +55,9 @@ class Service:
             metrics.observe_values(prediction.values, model.outside(rows))
         else:
             metrics.observe_predictions(prediction.labels, model.outside(rows))
+        span = None if scope is None else scope.get(SPAN)
+        if span is not None:
+            span.set_attribute("model.rows", len(rows))
         if self.payloads is not None and self.payloads.admit():
             request_id = b"" if scope is None else scope.get("request_id", b"")
             _payload_log.info(payload_line(model.card, request_id, rows, categories, prediction))

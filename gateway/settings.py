@@ -83,6 +83,11 @@ class Settings:
         default=10, metadata={"help": "most payload lines written in a second, whatever the traffic",
                               "min": 1, "max": 1000},
     )
+    trace_ratio: float = field(
+        default=0.0,
+        metadata={"help": "share of requests traced with OpenTelemetry, exported by OTLP/HTTP to"
+                          " OTEL_EXPORTER_OTLP_ENDPOINT (0: off; needs tracing.lock)", "min": 0, "max": 1},
+    )
     release: str = field(
         default="dev",
         metadata={

@@ -1,3 +1,5 @@
+import os
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
@@ -7,6 +9,7 @@ from starlette.testclient import TestClient
 
 from gateway.app import create_app
 from gateway.settings import Settings
+from tests.support import VENVS
 
 
 @pytest.fixture(scope="session")
@@ -44,3 +47,14 @@ def make_client(settings: Settings):
     yield build
     for test_client in clients:
         test_client.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def serve_python(repo_root: Path) -> str:
+    """The serve venv's Python (serve.lock alone): the same target `make serve` uses,
+    rebuilt when the lock changes."""
+    subprocess.run(
+        ["make", "-s", f"{VENVS}/serve/.installed"], cwd=repo_root, check=True, capture_output=True,
+        env={**os.environ, "VENVS": str(VENVS)},
+    )
+    return str(VENVS / "serve" / "bin" / "python")

@@ -1,25 +1,13 @@
 """The gateway runs from the serve lock alone: no scikit-learn, skl2onnx, scipy, joblib or pandas."""
 import ast
-import os
 import subprocess
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.support import ONE_ROW, VENVS
+from tests.support import ONE_ROW
 
 TRAINING_ONLY = ("sklearn", "skl2onnx", "scipy", "joblib", "pandas", "onnx")
-
-
-@pytest.fixture(scope="module")
-def serve_python(repo_root: Path) -> str:
-    # The same target `make serve` uses: a venv from serve.lock, rebuilt when the lock changes.
-    subprocess.run(
-        ["make", "-s", f"{VENVS}/serve/.installed"], cwd=repo_root, check=True, capture_output=True,
-        env={**os.environ, "VENVS": str(VENVS)},
-    )
-    return str(VENVS / "serve" / "bin" / "python")
 
 
 def test_gateway_serves_from_the_serve_venv(start_gateway, serve_python):
