@@ -189,7 +189,8 @@ images: base-image ## build the train image (runs the gates), then the serve ima
 	base=$$(.ci/base-image --ref); \
 	$(ENGINE) build -f Dockerfile.train --build-arg BASE_IMAGE="$$base" --build-arg SPEC=$(SPEC) -t $(TRAIN_IMAGE) . && \
 	$(ENGINE) build -f Dockerfile.serve --build-arg BASE_IMAGE="$$base" --build-arg TRAIN_IMAGE=$(TRAIN_IMAGE) \
-	  --build-arg MODEL=$(SPEC_MODEL) --build-arg RELEASE=$(RELEASE) -t $(SERVE_IMAGE) .
+	  --build-arg MODEL=$(SPEC_MODEL) --build-arg RELEASE=$(RELEASE) \
+	  --build-arg TRACING=$(if $(filter 1 true yes,$(TRACING)),true,false) -t $(SERVE_IMAGE) .
 
 image-check: ## run the serve image like production and prove it: smoke, non-root, read-only, no scikit-learn or pip, drain
 	python3 .ci/image_check.py $(SERVE_IMAGE) --port $(PORT) --admin-port $(ADMIN_PORT) --release $(RELEASE) \

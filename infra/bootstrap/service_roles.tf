@@ -88,4 +88,26 @@ resource "aws_iam_role_policy" "flow_logs" {
   policy = data.aws_iam_policy_document.flow_logs.json
 }
 
-# The gateway's own code calls no AWS API: the task role has no policy at all.
+# The gateway's own code calls no AWS API: the task role has no policy at all, but
+# X-Ray's writes when tracing is on (below).
+
+# With tracing on (the service's trace_ratio above 0), the ADOT collector beside the
+# gateway, which runs as the task role, writes the spans to X-Ray. These two are
+# all its awsxray exporter calls (no sampling rules: the gateway samples itself),
+# and X-Ray has no resource-level permission for them: "*" is the only resource.
+data "aws_iam_policy_document" "write_traces" {
+  count = var.tracing ? 1 : 0
+
+  statement {
+    sid       = "WriteTraces"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy" "write_traces" {
+  count  = var.tracing ? 1 : 0
+  name   = "write-traces"
+  role   = aws_iam_role.service["task"].name
+  policy = data.aws_iam_policy_document.write_traces[0].json
+}

@@ -95,3 +95,9 @@ variable "domain_name" {
     error_message = "route53_zone_id and domain_name go together: the record is for that name in that zone."
   }
 }
+
+variable "tracing" {
+  description = "Whether the service may send traces to AWS X-Ray (its trace_ratio above 0): gives the task role X-Ray's two write actions, which the ADOT collector beside the gateway uses; false leaves the task role with no policy at all."
+  type        = bool
+  default     = false
+}

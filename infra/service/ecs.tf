@@ -29,7 +29,7 @@ locals {
       containerPort = port
       protocol      = "tcp"
     }]
-    environment = [for name, value in {
+    environment = [for name, value in merge({
       GATEWAY_HOST             = "0.0.0.0"
       GATEWAY_PORT             = tostring(var.container_port)
       GATEWAY_ADMIN_PORT       = tostring(var.admin_port)
@@ -40,7 +40,7 @@ locals {
       GATEWAY_LOG_FORMAT       = "json"
       GATEWAY_EMF_SECONDS      = tostring(var.emf_seconds)
       GATEWAY_EMF_NAMESPACE    = local.metrics_namespace
-    } : { name = name, value = value }]
+    }, local.tracing_environment) : { name = name, value = value }]
     readonlyRootFilesystem = true
     mountPoints = [{
       sourceVolume  = "tmp"
@@ -76,7 +76,7 @@ resource "aws_ecs_task_definition" "this" {
   memory                   = var.memory
   execution_role_arn       = data.aws_iam_role.task_execution.arn
   task_role_arn            = data.aws_iam_role.task.arn
-  container_definitions    = jsonencode([local.container])
+  container_definitions    = local.container_definitions # the gateway, and the collector when tracing (tracing.tf)
 
   runtime_platform {
     operating_system_family = "LINUX"

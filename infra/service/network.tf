@@ -74,9 +74,9 @@ resource "aws_vpc_endpoint" "s3" {
   tags              = merge(local.tags, { Name = "${local.name}-s3" })
 }
 
-# Image manifests (ecr.api, ecr.dkr) and logs: interface endpoints (billed per hour and AZ).
+# Image manifests (ecr.api, ecr.dkr), logs, and X-Ray when tracing: interface endpoints (billed per hour and AZ).
 resource "aws_vpc_endpoint" "interface" {
-  for_each            = local.private_mode ? toset(["ecr.api", "ecr.dkr", "logs"]) : toset([])
+  for_each            = local.private_mode ? toset(concat(["ecr.api", "ecr.dkr", "logs"], local.tracing ? ["xray"] : [])) : toset([])
   vpc_id              = aws_vpc.this.id
   service_name        = "com.amazonaws.${var.aws_region}.${each.key}"
   vpc_endpoint_type   = "Interface"

@@ -489,3 +489,29 @@ variable "serve_docs" {
   type        = bool
   default     = true
 }
+
+variable "trace_ratio" {
+  description = "Share of requests the gateway traces with OpenTelemetry (GATEWAY_TRACE_RATIO), sent through an ADOT collector beside it to AWS X-Ray; 0 runs no collector. Above 0 needs an image built with the tracing extra (TRACING=true), collector_image, and the bootstrap root's tracing = true."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.trace_ratio >= 0 && var.trace_ratio <= 1
+    error_message = "trace_ratio must be between 0 (off) and 1 (every request)."
+  }
+}
+
+variable "collector_image" {
+  description = "The AWS Distro for OpenTelemetry collector image, by digest (e.g. public.ecr.aws/aws-observability/aws-otel-collector@sha256:...; in private mode a copy in this project's ECR repository, which the task execution role may pull). Needed when trace_ratio is above 0."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.collector_image == null || can(regex("^[a-z0-9./_-]+(:[A-Za-z0-9._-]+)?@sha256:[0-9a-f]{64}$", var.collector_image))
+    error_message = "collector_image must be pinned by digest (<repository>@sha256:<64 hex digits>): the collector runs as the task role."
+  }
+  validation {
+    condition     = var.trace_ratio == 0 || var.collector_image != null
+    error_message = "trace_ratio above 0 needs collector_image: the gateway exports its spans to the collector beside it."
+  }
+}

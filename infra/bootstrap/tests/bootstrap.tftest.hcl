@@ -123,3 +123,29 @@ run "an_existing_oidc_provider_needs_its_arn" {
   }
   expect_failures = [var.existing_oidc_provider_arn]
 }
+
+run "without_tracing_the_task_role_has_no_policy" {
+  command = plan
+
+  assert {
+    condition     = length(aws_iam_role_policy.write_traces) == 0
+    error_message = "the gateway calls no AWS API: its task role has no policy unless tracing is on"
+  }
+}
+
+run "tracing_gives_the_task_role_xray_writes_only" {
+  command = plan
+
+  variables {
+    tracing = true
+  }
+
+  assert {
+    condition     = aws_iam_role_policy.write_traces[0].role == "iris-gateway-task"
+    error_message = "the X-Ray policy belongs to the task role, which the collector runs as"
+  }
+  assert {
+    condition     = length(data.aws_iam_policy_document.write_traces[0].statement) == 1 && one(data.aws_iam_policy_document.write_traces[0].statement).actions == toset(["xray:PutTelemetryRecords", "xray:PutTraceSegments"])
+    error_message = "the collector's awsxray exporter needs these two actions, nothing more"
+  }
+}

@@ -473,3 +473,99 @@ run "a_share_threshold_outside_0_to_100_is_refused" {
 
   expect_failures = [var.drift_threshold_percent]
 }
+
+run "no_tracing_runs_the_gateway_alone" {
+  command = plan
+
+  assert {
+    condition     = length(jsondecode(aws_ecs_task_definition.this.container_definitions)) == 1
+    error_message = "with trace_ratio 0 the task runs the gateway only, no collector"
+  }
+  assert {
+    condition     = length([for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment : e if startswith(e.name, "OTEL_") || e.name == "GATEWAY_TRACE_RATIO"]) == 0
+    error_message = "with trace_ratio 0 the gateway is told nothing about tracing"
+  }
+}
+
+run "tracing_adds_a_loopback_collector_for_xray" {
+  command = plan
+
+  variables {
+    trace_ratio     = 0.01
+    collector_image = "public.ecr.aws/aws-observability/aws-otel-collector@sha256:0000000000000000000000000000000000000000000000000000000000000000"
+    task_subnets    = "private"
+  }
+
+  assert {
+    condition     = [for c in jsondecode(aws_ecs_task_definition.this.container_definitions) : c.name] == ["gateway", "otel-collector"]
+    error_message = "tracing runs the collector beside the gateway"
+  }
+  assert {
+    condition = {
+      for e in jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment : e.name => e.value
+      if startswith(e.name, "OTEL_") || e.name == "GATEWAY_TRACE_RATIO"
+      } == {
+      GATEWAY_TRACE_RATIO         = "0.01"
+      OTEL_EXPORTER_OTLP_ENDPOINT = "http://127.0.0.1:4318"
+      OTEL_SERVICE_NAME           = "iris-gateway"
+    }
+    error_message = "the gateway gets its ratio, the collector's loopback address and the service's name"
+  }
+  assert {
+    condition     = jsondecode(aws_ecs_task_definition.this.container_definitions)[0].dependsOn == [{ containerName = "otel-collector", condition = "START" }]
+    error_message = "the gateway starts once its collector has"
+  }
+  assert {
+    condition = alltrue([
+      !jsondecode(aws_ecs_task_definition.this.container_definitions)[1].essential,
+      jsondecode(aws_ecs_task_definition.this.container_definitions)[1].readonlyRootFilesystem,
+      jsondecode(aws_ecs_task_definition.this.container_definitions)[1].user == var.container_user,
+      length(lookup(jsondecode(aws_ecs_task_definition.this.container_definitions)[1], "portMappings", [])) == 0,
+    ])
+    error_message = "the collector is not essential (losing it loses traces, not the service), runs read-only and unprivileged, and maps no port"
+  }
+  assert {
+    condition = yamldecode(jsondecode(aws_ecs_task_definition.this.container_definitions)[1].environment[0].value) == {
+      receivers  = { otlp = { protocols = { http = { endpoint = "127.0.0.1:4318" } } } }
+      processors = { batch = {} }
+      exporters  = { awsxray = { region = "eu-west-1" } }
+      service    = { pipelines = { traces = { receivers = ["otlp"], processors = ["batch"], exporters = ["awsxray"] } } }
+    }
+    error_message = "the collector receives OTLP/HTTP on loopback only and exports traces to X-Ray, nothing else"
+  }
+  assert {
+    condition     = contains(keys(aws_vpc_endpoint.interface), "xray") && length(aws_vpc_endpoint.interface) == 4
+    error_message = "in private mode X-Ray is reached through its own endpoint"
+  }
+}
+
+run "tracing_needs_a_collector_image" {
+  command = plan
+
+  variables {
+    trace_ratio = 0.01
+  }
+
+  expect_failures = [var.collector_image]
+}
+
+run "the_collector_image_is_pinned_by_digest" {
+  command = plan
+
+  variables {
+    trace_ratio     = 0.01
+    collector_image = "public.ecr.aws/aws-observability/aws-otel-collector:latest"
+  }
+
+  expect_failures = [var.collector_image]
+}
+
+run "trace_ratio_is_a_share" {
+  command = plan
+
+  variables {
+    trace_ratio = 1.5
+  }
+
+  expect_failures = [var.trace_ratio]
+}
