@@ -277,7 +277,7 @@ wrk:
 	$(call apt_ensure,wrk,wrk,the load generator)
 
 BENCH_VENVS := $(VENVS)/serve/.installed $(VENVS)/train/.installed $(VENVS)/baseline/.installed \
-	$(VENVS)/fastapi/.installed $(VENVS)/dev/.installed
+	$(VENVS)/fastapi/.installed $(VENVS)/dev/.installed $(VENVS)/serve-tracing/.installed
 
 bench: $(BENCH_VENVS) wrk ## gateway vs the original, FastAPI, plain Starlette and a bare ASGI bound; writes bench/results.{md,json,png}
 	$(VENVS)/dev/bin/python -m bench.run

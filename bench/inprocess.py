@@ -120,22 +120,44 @@ def describe(args: argparse.Namespace) -> str:
             f" {args.rows} row{'s' if args.rows > 1 else ''} per request")
 
 
-def callgrind_total(requests: int, options: list[str]) -> int:
-    """Instructions of one whole run of this program under callgrind."""
+# The libraries a request's instructions are spent in, by the file callgrind names.
+LIBRARIES = (
+    ("libpython", "the Python interpreter: the gateway's Python code and the standard library's"),
+    ("onnxruntime", "onnxruntime: the model's run, through its Python binding"),
+    ("_multiarray_umath", "numpy"),
+    ("libc.so", "the C library: malloc, free, memcpy"),
+    ("orjson", "orjson: JSON decoding and encoding"),
+)
+
+
+def callgrind_run(requests: int, options: list[str]) -> tuple[int, dict[str, int]]:
+    """Instructions of one whole run of this program under callgrind: the total, and
+    the part spent in each library of LIBRARIES (the rest under "other")."""
     with tempfile.TemporaryDirectory() as work:
         out = Path(work) / "callgrind.out"
         command = [
-            "valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, "-m", "bench.inprocess",
-            "--requests", str(requests), "--repeats", "1", *options,
+            "valgrind", "--tool=callgrind", "--dump-instr=no", f"--callgrind-out-file={out}", sys.executable,
+            "-m", "bench.inprocess", "--requests", str(requests), "--repeats", "1", *options,
         ]
         subprocess.run(command, cwd=REPO, check=True, capture_output=True, env={**os.environ, **FIXED})
         totals = re.search(r"^(?:summary|totals): (\d+)", out.read_text(), flags=re.M)
         assert totals is not None, f"no totals in {out}"
-        return int(totals.group(1))
+        annotated = subprocess.run(["callgrind_annotate", "--inclusive=no", "--threshold=100", str(out)],
+                                   check=True, capture_output=True, text=True).stdout
+    parts = dict.fromkeys([key for key, _ in LIBRARIES] + ["other"], 0)
+    for cost, library in re.findall(r"^\s*([\d,]+) \([^)]*\)\s+.*\[(.*)\]$", annotated, flags=re.M):
+        key = next((key for key, _ in LIBRARIES if key in library.rsplit("/", 1)[-1]), "other")
+        parts[key] += int(cost.replace(",", ""))
+    return int(totals.group(1)), parts
 
 
-def instructions_per_request(requests: int, options: list[str]) -> float:
-    return (callgrind_total(3 * requests, options) - callgrind_total(requests, options)) / (2 * requests)
+def instructions_per_request(requests: int, options: list[str]) -> tuple[float, dict[str, float]]:
+    """Per request: all instructions, and each library's share of those callgrind_annotate
+    attributes (the difference of a run of N and one of 3N requests, over 2N)."""
+    (total_1, parts_1), (total_3, parts_3) = callgrind_run(requests, options), callgrind_run(3 * requests, options)
+    spent = {key: parts_3[key] - parts_1[key] for key in parts_1}
+    attributed = sum(spent.values())
+    return (total_3 - total_1) / (2 * requests), {key: cost / attributed for key, cost in spent.items()}
 
 
 def main() -> int:
@@ -150,8 +172,11 @@ def main() -> int:
                         help="serve the model in this folder (make model SPEC=... MODEL_DIR=...), not Iris")
     args = parser.parse_args()
     if args.instructions:
-        per_request = instructions_per_request(args.requests // 10, variant(args))
+        per_request, shares = instructions_per_request(args.requests // 10, variant(args))
         print(f"{per_request:,.0f} instructions per request (callgrind; {describe(args)})")
+        names = dict(LIBRARIES, other="everything else")
+        for key, share in sorted(shares.items(), key=lambda item: -item[1]):
+            print(f"  {share:6.1%}  {names[key]}")
         command = f"python -m bench.inprocess --instructions --requests {args.requests} {' '.join(variant(args))}"
         print(f"reproduce: {command}" if args.rows != 1 else "reproduce: make bench-instructions")
         return 0

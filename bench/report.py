@@ -1,11 +1,31 @@
 """bench/results.md and bench/results.png from the raw results."""
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
-TARGETS = (
-    "goals (issues): >= 10x the original at 32 connections; >= 1.5x the plain Starlette handler; >= 50% of the "
-    "bare-ASGI bound; p99 at 1 connection with the access log on within 1.3x of it off; cold start < 0.5 s; "
-    "RSS < 100 MB; >= 1 M rows/s for 1,000-row JSON batches; >= 5 M rows/s binary"
-)
+
+@dataclass(frozen=True)
+class Goal:
+    """A figure the issues ask of the gateway, and how to read it from a run's results."""
+    text: str
+    figure: Callable[[dict], float]
+    target: float
+    at_least: bool  # True: figure >= target; False: figure <= target
+    unit: str  # how the figure is shown: "x", "%", "s", "MB", "M rows/s"
+
+    def shown(self, value: float) -> str:
+        if self.unit == "%":
+            return f"{value:.0%}"
+        if self.unit == "x":
+            return f"{value:.2f}x"
+        return f"{value:,.2f} {self.unit}" if self.unit != "MB" else f"{value:,.0f} MB"
+
+    def verdict(self, value: float) -> str:
+        """Met, or by how much it is missed (relative to the target)."""
+        if (value >= self.target) if self.at_least else (value <= self.target):
+            return "met"
+        short = (self.target - value) / self.target if self.at_least else (value - self.target) / self.target
+        return f"missed by {short:.0%} of the target"
 
 
 def _rps(results: dict, server: str, scenario: str = "predict-1", connections: str = "32") -> float:
@@ -14,6 +34,43 @@ def _rps(results: dict, server: str, scenario: str = "predict-1", connections: s
 
 def _p99(results: dict, server: str, connections: str = "1") -> float:
     return results["servers"][server]["loads"]["predict-1"][connections]["p99_ms"]
+
+
+def _rows(results: dict, scenario: str) -> float:
+    return results["servers"]["gateway"]["loads"][scenario]["32"]["rows_per_second"] / 1e6
+
+
+GOALS: tuple[Goal, ...] = (
+    Goal(">= 10x the original at 32 connections",
+         lambda r: _rps(r, "gateway") / _rps(r, "flask"), 10, True, "x"),
+    Goal(">= 1.5x the plain Starlette handler",
+         lambda r: _rps(r, "gateway") / _rps(r, "starlette"), 1.5, True, "x"),
+    Goal(">= 50% of the bare-ASGI bound",
+         lambda r: _rps(r, "gateway") / _rps(r, "bare-asgi"), 0.5, True, "%"),
+    Goal("p99 at 1 connection with the access log on within 1.3x of it off",
+         lambda r: _p99(r, "gateway") / _p99(r, "gateway-no-log"), 1.3, False, "x"),
+    Goal("tracing at 1% and EMF on: single-row requests/s within 10% of everything off",
+         lambda r: _rps(r, "gateway-signals") / _rps(r, "gateway"), 0.9, True, "x"),
+    Goal("cold start < 0.5 s", lambda r: r["servers"]["gateway"]["cold_start_s"], 0.5, False, "s"),
+    Goal("RSS after load < 100 MB", lambda r: r["servers"]["gateway"]["rss_mb_after_load"], 100, False, "MB"),
+    Goal(">= 1 M rows/s for 1,000-row JSON batches",
+         lambda r: max(_rows(r, "predict-1000"), _rows(r, "v2-json-1000")), 1, True, "M rows/s"),
+    Goal(">= 5 M rows/s for 1,000-row binary batches",
+         lambda r: _rows(r, "v2-binary-1000"), 5, True, "M rows/s"),
+)
+
+
+def goals(results: dict) -> list[str]:
+    """The goals as table rows: each one's figure in this run and whether it is met."""
+    rows = []
+    for goal in GOALS:
+        try:
+            value = goal.figure(results)
+        except KeyError:  # a server or a scenario this run did not measure (make bench --servers ...)
+            rows.append(f"| {goal.text} | not measured in this run | |")
+        else:
+            rows.append(f"| {goal.text} | {goal.shown(value)} | {goal.verdict(value)} |")
+    return rows
 
 
 def headline(results: dict) -> list[str]:
@@ -48,6 +105,11 @@ def headline(results: dict) -> list[str]:
         logged, quiet = _p99(results, "gateway"), _p99(results, "gateway-no-log")
         lines.append(f"p99 at 1 connection: {logged:.3f} ms with the access log, {quiet:.3f} ms without "
                      f"(**{logged / quiet:.2f}x**)")
+    if "gateway-signals" in measured:
+        signals = _rps(results, "gateway-signals")
+        lines.append(f"tracing at 1% and EMF every second: **{signals / gateway:.2f}x** the gateway with both off "
+                     f"({signals:,.0f} requests/s; p99 at 1 connection {_p99(results, 'gateway-signals'):.3f} ms; "
+                     f"{measured['gateway-signals'].get('spans_received', 0):,} spans received)")
     if "gateway-mixed" in measured:
         mixed = measured["gateway-mixed"]["loads"]
         lines.append(
@@ -71,7 +133,39 @@ def headline(results: dict) -> list[str]:
     return lines
 
 
-def markdown(results: dict) -> str:
+def profile(instructions: str) -> tuple[int, list[str]]:
+    """From `make bench-instructions`' output (bench/instructions.txt): the shortcut's
+    instructions per request and the lines sharing them out between libraries."""
+    block = instructions.split("reproduce:")[0].splitlines()
+    total = int(block[0].split()[0].replace(",", ""))
+    return total, [line.strip() for line in block[1:] if line.strip()]
+
+
+def what_is_left(results: dict, instructions: str | None) -> list[str]:
+    """Where a single-row request's time goes on the serving core, and what the goal
+    against the plain Starlette handler would leave for the gateway's own work."""
+    try:
+        micros = {name: 1e6 / _rps(results, name) for name in ("gateway", "starlette", "bare-asgi")}
+    except KeyError:
+        return []
+    own = micros["gateway"] - micros["bare-asgi"]
+    target = micros["starlette"] / 1.5
+    lines = [
+        f"At 32 connections the serving core spends {micros['gateway']:.1f} us on a single-row request to the "
+        f"gateway and {micros['bare-asgi']:.1f} us on one to the bare-ASGI bound (uvicorn, the event loop and the "
+        f"socket system calls, no application): the gateway's own work is {own:.1f} us. 1.5x the plain Starlette "
+        f"handler means {target:.1f} us a request in all, which leaves {target - micros['bare-asgi']:.1f} us for "
+        f"that work: {own / max(target - micros['bare-asgi'], 1e-9):.1f}x less than now.",
+    ]
+    if instructions is not None:
+        total, shares = profile(instructions)
+        lines += ["", f"Where that work goes, in-process under callgrind ({total:,} instructions per request, "
+                  "`make bench-instructions`, bench/instructions.txt):", "", *[f"- {share}" for share in shares]]
+    return lines
+
+
+def markdown(results: dict, instructions: str | None = None) -> str:
+    """`instructions`: bench/instructions.txt, for the section on what is left."""
     lines = [
         "# Benchmark results",
         "",
@@ -89,8 +183,13 @@ def markdown(results: dict) -> str:
         "",
         *[f"- {line}" for line in headline(results)],
         "",
-        f"_{TARGETS}_",
+        "## Goals",
         "",
+        "| goal | this run | |",
+        "| --- | ---: | --- |",
+        *goals(results),
+        "",
+        *(["## What is left", "", *left, ""] if (left := what_is_left(results, instructions)) else []),
         "## Every measurement",
         "",
         "| server | request | conns | requests/s | rows/s | p50 ms | p99 ms | non-2xx | socket errors |",
@@ -128,7 +227,7 @@ def chart(results: dict, path: Path) -> None:
     labels, values, colours, notes = [], [], [], []
     palette = {"gateway": "#1f77b4", "gateway-no-log": "#6baed6", "gateway-routed": "#9ecae1", "starlette": "#2ca02c",
                "fastapi": "#9467bd", "flask": "#d62728", "gunicorn": "#ff7f0e", "bare-asgi": "#7f7f7f",
-               "gateway-mixed": "#17becf"}
+               "gateway-mixed": "#17becf", "gateway-signals": "#aec7e8"}
     flask = _rps(results, "flask") if "flask" in results["servers"] else None
     for name, server in results["servers"].items():
         for scenario, loads in server["loads"].items():
@@ -162,5 +261,7 @@ if __name__ == "__main__":
 
     source = Path(sys.argv[1])
     data = json.loads(source.read_text())
-    (source.parent / "results.md").write_text(markdown(data))
+    profiled = source.parent / "instructions.txt"
+    (source.parent / "results.md").write_text(
+        markdown(data, profiled.read_text() if profiled.exists() else None))
     chart(data, source.parent / "results.png")

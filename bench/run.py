@@ -18,10 +18,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench import report, sizes
 from bench.load import run_wrk
+from bench.otlp import otlp_receiver
 from bench.servers import REPO, VENVS, Running, free_port, specs
 from bench.workloads import MIXED_SPEC, write, write_mixed
 
@@ -29,6 +31,7 @@ COMMAND = "make bench"
 SCENARIOS = {
     "gateway": ["predict-1", "predict-1000", "v2-json-1", "v2-json-1000", "v2-binary-1000"],
     "gateway-no-log": ["predict-1"],
+    "gateway-signals": ["predict-1"],
     "gateway-routed": ["predict-1"],
     "starlette": ["predict-1"],
     "fastapi": ["predict-1"],
@@ -54,16 +57,25 @@ def build_mixed(directory: Path) -> Path:
     return directory
 
 
-def start(name: str, model: Path, core: str | None, mixed: Path | None = None) -> Running:
+@dataclass(frozen=True)
+class Inputs:
+    """What the servers are started with: the original's pickled model, the mixed
+    example's folder, and the OTLP endpoint a traced gateway exports to."""
+    model: Path
+    mixed: Path | None = None
+    otlp: str | None = None
+
+
+def start(name: str, inputs: Inputs, core: str | None) -> Running:
     port = free_port()
-    return Running(next(s for s in specs(port, model, mixed) if s.name == name), port, core)
+    return Running(next(s for s in specs(port, inputs.model, inputs.mixed, inputs.otlp) if s.name == name), port, core)
 
 
-def cold_starts(name: str, model: Path, runs: int, core: str | None, mixed: Path | None) -> list[float]:
+def cold_starts(name: str, inputs: Inputs, runs: int, core: str | None) -> list[float]:
     """Process start to first 200, several times (the first also pays for a cold disk cache)."""
     times = []
     for _ in range(runs):
-        server = start(name, model, core, mixed)
+        server = start(name, inputs, core)
         try:
             times.append(server.wait_ready())
         finally:
@@ -71,12 +83,10 @@ def cold_starts(name: str, model: Path, runs: int, core: str | None, mixed: Path
     return times
 
 
-def measure_server(
-    name: str, model: Path, workloads: dict, args, cores: tuple[str | None, str | None], mixed: Path | None = None
-) -> dict:
+def measure_server(name: str, inputs: Inputs, workloads: dict, args, cores: tuple[str | None, str | None]) -> dict:
     server_core, load_core = cores
-    starts = cold_starts(name, model, args.cold_starts, server_core, mixed)
-    server = start(name, model, server_core, mixed)
+    starts = cold_starts(name, inputs, args.cold_starts, server_core)
+    server = start(name, inputs, server_core)
     server.wait_ready()
     result = {"label": server.spec.label, "cold_starts_s": starts, "loads": {}}
     try:
@@ -121,7 +131,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=5.0, help="each measured wrk run (%(default)s)")
     parser.add_argument("--warmup", type=float, default=2.0, help="warm-up per scenario (%(default)s)")
     parser.add_argument("--cold-starts", type=int, default=3, help="cold starts per server and round (%(default)s)")
-    parser.add_argument("--rounds", type=int, default=2, help="times every server is measured (%(default)s)")
+    parser.add_argument("--rounds", type=int, default=3, help="times every server is measured (%(default)s)")
     parser.add_argument("--out", type=Path, default=REPO / "bench")
     parser.add_argument("--servers", nargs="+", choices=list(SCENARIOS), default=list(SCENARIOS),
                         help="measure only these (the report then has only the figures it can compute)")
@@ -135,11 +145,18 @@ def main() -> int:
         if mixed is not None:
             workloads.update(write_mixed(workdir / "bodies", json.loads((mixed / "churn.json").read_text())))
         rounds: dict[str, list[dict]] = {name: [] for name in args.servers}
-        for number in range(1, args.rounds + 1):
-            for name in args.servers:
-                print(f"round {number}, {name}: cold starts, then load", flush=True)
-                rounds[name].append(measure_server(name, model, workloads, args, cores, mixed))
+        # The traced gateway's spans go to a receiver in this process, which waits on
+        # wrk meanwhile; the spans it got show the sampling at work.
+        with otlp_receiver() as receiver:
+            inputs = Inputs(model, mixed, receiver.endpoint)
+            for number in range(1, args.rounds + 1):
+                for name in args.servers:
+                    print(f"round {number}, {name}: cold starts, then load", flush=True)
+                    rounds[name].append(measure_server(name, inputs, workloads, args, cores))
+            spans = len(receiver.received())
         servers = {name: best_of(measured) for name, measured in rounds.items()}
+        if "gateway-signals" in servers:
+            servers["gateway-signals"]["spans_received"] = spans
     results = {
         "command": COMMAND,
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
@@ -152,9 +169,11 @@ def main() -> int:
     }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    (args.out / "results.md").write_text(report.markdown(results))
+    profiled = args.out / "instructions.txt"
+    text = report.markdown(results, profiled.read_text() if profiled.exists() else None)
+    (args.out / "results.md").write_text(text)
     report.chart(results, args.out / "results.png")
-    print(report.markdown(results))
+    print(text)
     return 0
 
 

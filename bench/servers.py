@@ -33,9 +33,17 @@ def uvicorn_command(python: Path, app: str, port: int) -> list[str]:
             "--no-access-log", "--log-level", "warning", "--no-proxy-headers"]
 
 
-def specs(port: int, baseline_model: Path, mixed_dir: Path | None = None) -> list[ServerSpec]:
-    """Every server bench/ can measure; `mixed_dir` holds the mixed example's model and card."""
+# The production signals on, as the issue that added them measures them: tracing at 1%
+# (to a local OTLP receiver) and EMF documents every second (the service root's 10 s,
+# ten times as often).
+SIGNALS = {"GATEWAY_TRACE_RATIO": "0.01", "GATEWAY_EMF_SECONDS": "1"}
+
+
+def specs(port: int, baseline_model: Path, mixed_dir: Path | None = None, otlp: str | None = None) -> list[ServerSpec]:
+    """Every server bench/ can measure; `mixed_dir` holds the mixed example's model and
+    card; `otlp` is the endpoint a traced gateway exports its spans to."""
     serve, baseline = VENVS / "serve" / "bin" / "python", VENVS / "baseline" / "bin" / "python"
+    serve_tracing = VENVS / "serve-tracing" / "bin" / "python"
     flask_env = {"BASELINE_MODEL": str(baseline_model), "BASELINE_PORT": str(port)}
     gateway_env = {"GATEWAY_PORT": str(port), "GATEWAY_ADMIN_PORT": str(free_port()),
                    "GATEWAY_MAX_BODY_BYTES": str(4 << 20), "ORT_DISABLE_TELEMETRY": "1"}
@@ -45,6 +53,9 @@ def specs(port: int, baseline_model: Path, mixed_dir: Path | None = None) -> lis
                    gateway_env),
         ServerSpec("gateway-no-log", "the gateway with its access log off (GATEWAY_ACCESS_LOG=false)",
                    [str(serve), "-m", "gateway"], {**gateway_env, "GATEWAY_ACCESS_LOG": "false"}),
+        *([ServerSpec("gateway-signals", "the gateway with tracing at 1% and EMF every second (the tracing extra)",
+                      [str(serve_tracing), "-m", "gateway"],
+                      {**gateway_env, **SIGNALS, "OTEL_EXPORTER_OTLP_ENDPOINT": otlp})] if otlp else []),
         ServerSpec("gateway-routed", "the gateway with /predict routed by Starlette (no front-door shortcut)",
                    [str(serve), "-m", "bench.baselines.gateway_routed"], gateway_env),
         ServerSpec("starlette", "a plain Starlette + onnxruntime handler (30 lines)",

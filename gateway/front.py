@@ -12,7 +12,7 @@ Why the shortcut: the prediction endpoints are real Starlette routes
 Starlette's router and middleware stack. Going past them pays: in the committed
 `make bench` run (bench/results.md, "the front door's shortcut") the gateway
 answers 1.45x the requests/s of the routed one, one row at 32 connections, and
-in-process it spends 158,188 instructions per request against 213,590 routed
+in-process it spends 158,592 instructions per request against 213,097 routed
 (bench/instructions.txt, `make bench-instructions`). The price: Starlette
 middleware would run for every route but these, so none may be added while the
 shortcut is on (a concern every route shares belongs here).

@@ -28,9 +28,12 @@ class Service:
     _model: Model | None = None
     # Sampled payload logging (gateway.payloads), when GATEWAY_PAYLOAD_SAMPLE asks for it.
     payloads: PayloadSampler | None = field(init=False, default=None)
+    # Whether requests may carry a span (gateway.tracing): with tracing off, one test.
+    traced: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         self.deadlines = BodyDeadlines(self.settings.body_timeout_seconds)
+        self.traced = self.settings.trace_ratio > 0
         if self.settings.payload_sample > 0:
             self.payloads = PayloadSampler(self.settings.payload_sample, self.settings.payload_max_per_second)
 
@@ -55,9 +58,8 @@ class Service:
             metrics.observe_values(prediction.values, model.outside(rows))
         else:
             metrics.observe_predictions(prediction.labels, model.outside(rows))
-        span = None if scope is None else scope.get(SPAN)
-        if span is not None:
-            span.set_attribute("model.rows", len(rows))
+        if self.traced and scope is not None and SPAN in scope:
+            scope[SPAN].set_attribute("model.rows", len(rows))
         if self.payloads is not None and self.payloads.admit():
             request_id = b"" if scope is None else scope.get("request_id", b"")
             _payload_log.info(payload_line(model.card, request_id, rows, categories, prediction))

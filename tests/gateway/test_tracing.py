@@ -11,7 +11,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from gateway.card_reader import ModelCard
 from gateway.tracing import INSTALL_HINT, RequestTracer
-from tests.otlp import TRACES_PATH, attributes_of, otlp_receiver
+from bench.otlp import TRACES_PATH, attributes_of, otlp_receiver
 from tests.support import ONE_ROW
 from tests.waiting import wait_until
 

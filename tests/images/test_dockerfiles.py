@@ -68,10 +68,14 @@ def test_final_stage_installs_nothing_and_copies_only_venv_gateway_and_model(ser
 
 def test_dependencies_come_from_the_serve_lock_only_with_hashes(serve):
     deps = serve[1]
-    assert [i.words() for i in deps.all("COPY")] == [["serve.lock", "/tmp/serve.lock"]]
+    assert [i.words() for i in deps.all("COPY")] == [["serve.lock", "tracing.lock", "/tmp/"]]
     install = run_text(deps)
     assert "--require-hashes" in install and "--no-deps" in install and "-r /tmp/serve.lock" in install
     assert "train.lock" not in install and "dev.lock" not in install
+    # The tracing extra only when the build asks for it; by default the serve lock alone.
+    assert [i.arguments for i in deps.all("ARG")] == ["TRACING=false"]
+    assert 'if [ "$TRACING" = true ]; then set -- -r /tmp/tracing.lock; fi' in install
+    assert install.count("tracing.lock") == 1
 
 
 def test_final_stage_runs_as_a_non_root_user(serve):

@@ -58,6 +58,7 @@ def bootstrap(terraform, infra, emulator, tmp_path_factory) -> dict[str, dict]:
         root, "apply", "-input=false", "-no-color", "-auto-approve", f"-var=aws_region={REGION}",
         "-var=state_bucket_name=rehearsal-state", f"-var=github_repository={GITHUB_REPOSITORY}",
         f"-var=route53_zone_id={ZONE_ID}", f"-var=domain_name={DOMAIN}",
+        "-var=tracing=true",  # the task role's X-Ray policy exists, so the analyser reads it too
     )
     state = json.loads(terraform.run(root, "show", "-json").stdout)
     documents = {}

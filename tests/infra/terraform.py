@@ -1,8 +1,11 @@
-"""terraform, run offline where a local provider mirror exists: the infra roots, and
-one way to init and run them."""
+"""terraform, run offline where a local provider mirror exists: the infra roots, one
+way to init and run them, and the variables' defaults as the .tf files declare them."""
 import os
 import subprocess
 from pathlib import Path
+
+import hcl2
+from hcl2 import SerializationOptions
 
 ROOTS = ("bootstrap", "ecr", "service")
 PROVIDER = Path("registry.terraform.io") / "hashicorp" / "aws"
@@ -43,3 +46,18 @@ class Terraform:
         if self.plugins is not None:
             args.append(f"-plugin-dir={self.plugins}")
         self.run(cwd, *args)
+
+
+# python-hcl2's reading of a .tf file: strings without their quotes, blocks as plain values.
+OPTIONS = SerializationOptions(strip_string_quotes=True, explicit_blocks=False)
+
+
+def defaults(path: Path) -> dict:
+    """The default of each variable declared in a variables.tf that has one."""
+    document = hcl2.loads(path.read_text(), serialization_options=OPTIONS)
+    values = {}
+    for block in document["variable"]:
+        for name, body in block.items():
+            if "default" in body:
+                values[name] = body["default"]
+    return values

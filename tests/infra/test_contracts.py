@@ -6,25 +6,11 @@ from pathlib import Path
 
 import hcl2
 import pytest
-from hcl2 import SerializationOptions
 
 from gateway.routes import HEALTH_PATH, LIVE_PATH
 from gateway.settings import Settings
 from tests.images.dockerfile import parse
-from tests.infra.terraform import PROVIDER, ROOTS, plugin_dir
-
-
-OPTIONS = SerializationOptions(strip_string_quotes=True, explicit_blocks=False)
-
-
-def defaults(path: Path) -> dict:
-    document = hcl2.loads(path.read_text(), serialization_options=OPTIONS)
-    values = {}
-    for block in document["variable"]:
-        for name, body in block.items():
-            if "default" in body:
-                values[name] = body["default"]
-    return values
+from tests.infra.terraform import OPTIONS, PROVIDER, ROOTS, defaults, plugin_dir
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
-"""The pipeline's permission policies, as bootstrap rendered them (applied to the
+"""The pipeline's permission policies and the service's (the task role's X-Ray policy
+included: bootstrap applied with tracing on), as bootstrap rendered them (applied to the
 emulator), analysed by cloudsplaining with every risky action flagged: no
 privilege escalation, resource exposure, credentials exposure or data
 exfiltration finding beyond those justified in infra/bootstrap/analyser_findings.json,
@@ -15,7 +16,7 @@ from tests.infra.iam import allowed_actions, statements
 
 pytestmark = pytest.mark.terraform
 
-PERMISSION_POLICIES = ("deploy", "push", "task_execution", "flow_logs")
+PERMISSION_POLICIES = ("deploy", "push", "task_execution", "flow_logs", 'write_traces["0"]')
 RISKS = ("PrivilegeEscalation", "ResourceExposure", "CredentialsExposure", "DataExfiltration")
 
 
