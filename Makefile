@@ -285,9 +285,10 @@ bench: $(BENCH_VENVS) wrk ## gateway vs the original, FastAPI, plain Starlette a
 valgrind:
 	$(call apt_ensure,valgrind,valgrind,instruction counts of the hot path)
 
-bench-instructions: $(VENVS)/serve/.installed valgrind ## instructions per single-row request, in-process under callgrind (a figure noisy neighbours do not move); writes bench/instructions.txt
+bench-instructions: $(VENVS)/serve/.installed $(VENVS)/serve-tracing/.installed valgrind ## instructions per single-row request, in-process under callgrind (a figure noisy neighbours do not move); writes bench/instructions.txt
 	{ $(VENVS)/serve/bin/python -m bench.inprocess --instructions; \
-	  $(VENVS)/serve/bin/python -m bench.inprocess --instructions --routed; } | tee bench/instructions.txt
+	  $(VENVS)/serve/bin/python -m bench.inprocess --instructions --routed; \
+	  $(VENVS)/serve-tracing/bin/python -m bench.inprocess --instructions --signals; } | tee bench/instructions.txt
 
 haproxy:
 	$(call apt_ensure,haproxy,haproxy,the load balancer of the rehearsal)

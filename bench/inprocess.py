@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -82,9 +83,20 @@ async def serve(app, requests: int, port: int, body: bytes) -> float:
     return elapsed
 
 
-async def main_async(args: argparse.Namespace) -> None:
+async def main_async(args: argparse.Namespace, stack: ExitStack) -> None:
     model_path, card_path = model_files(args)
-    settings = Settings(model_path=model_path, card_path=card_path, access_log=args.access_log)
+    signals = {}
+    if args.signals:
+        # Tracing at 1% to a receiver in this process, and EMF every second: both the
+        # exporting and the receiving are counted, and under callgrind's slowdown the
+        # timed work (export every 5 s, EMF every second) falls on fewer requests than
+        # at full speed, so the figure is an upper bound of what the signals cost.
+        from bench.otlp import otlp_receiver
+
+        receiver = stack.enter_context(otlp_receiver())
+        os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.endpoint
+        signals = {"trace_ratio": 0.01, "emf_seconds": 1.0}
+    settings = Settings(model_path=model_path, card_path=card_path, access_log=args.access_log, **signals)
     logs.configure(settings)  # as the server does; run with stderr sent elsewhere
     app = create_app(settings, shortcut=False) if args.routed else create_app(settings)
     startup: asyncio.Queue = asyncio.Queue()
@@ -111,12 +123,14 @@ async def main_async(args: argparse.Namespace) -> None:
 def variant(args: argparse.Namespace) -> list[str]:
     """The options that choose what is measured, as a command line gives them."""
     return [*([] if args.access_log else ["--no-access-log"]), *(["--routed"] if args.routed else []),
+            *(["--signals"] if args.signals else []),
             *([] if args.rows == 1 else ["--rows", str(args.rows)]),
             *([] if args.model_dir is None else ["--model-dir", str(args.model_dir)])]
 
 
 def describe(args: argparse.Namespace) -> str:
     return (f"access log {'on' if args.access_log else 'off'}, {'routed' if args.routed else 'shortcut'},"
+            f"{' tracing at 1% and EMF every second,' if args.signals else ''}"
             f" {args.rows} row{'s' if args.rows > 1 else ''} per request")
 
 
@@ -167,6 +181,8 @@ def main() -> int:
     parser.add_argument("--instructions", action="store_true", help="instructions per request, under callgrind")
     parser.add_argument("--no-access-log", dest="access_log", action="store_false")
     parser.add_argument("--routed", action="store_true", help="/predict through Starlette's router, no shortcut")
+    parser.add_argument("--signals", action="store_true",
+                        help="tracing at 1%% and EMF every second (run it with the tracing extra's venv)")
     parser.add_argument("--rows", type=int, default=1, help="rows per request (%(default)s; more: a seeded batch)")
     parser.add_argument("--model-dir", type=Path,
                         help="serve the model in this folder (make model SPEC=... MODEL_DIR=...), not Iris")
@@ -182,7 +198,8 @@ def main() -> int:
         return 0
     import uvloop
 
-    uvloop.run(main_async(args))
+    with ExitStack() as stack:
+        uvloop.run(main_async(args, stack))
     return 0
 
 

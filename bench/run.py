@@ -4,7 +4,7 @@ write instead, and an upper bound, in one run.
     make bench              (builds the venvs, installs wrk if missing, then runs this)
 
 Every server is started here on 127.0.0.1, warmed up, loaded with wrk, and stopped.
-With two or more cores the server is pinned to core 0 and wrk to core 1. The
+With two or more cores the server is pinned to core 0, wrk and this process to core 1. The
 servers are measured in rounds (all of them, then all again), and each figure is
 the best of its rounds: on a shared virtual machine a neighbour only ever slows a
 run down, and interleaving spreads a slow spell over different servers.
@@ -28,10 +28,13 @@ from bench.servers import REPO, VENVS, Running, free_port, specs
 from bench.workloads import MIXED_SPEC, write, write_mixed
 
 COMMAND = "make bench"
+# The order servers are measured in, each round. The gateway's variants come right
+# before it, so that each is measured within a minute of the gateway's own single-row
+# figure it is compared with (a shared machine's speed drifts over minutes).
 SCENARIOS = {
-    "gateway": ["predict-1", "predict-1000", "v2-json-1", "v2-json-1000", "v2-binary-1000"],
     "gateway-no-log": ["predict-1"],
     "gateway-signals": ["predict-1"],
+    "gateway": ["predict-1", "predict-1000", "v2-json-1", "v2-json-1000", "v2-binary-1000"],
     "gateway-routed": ["predict-1"],
     "starlette": ["predict-1"],
     "fastapi": ["predict-1"],
@@ -137,6 +140,10 @@ def main() -> int:
                         help="measure only these (the report then has only the figures it can compute)")
     args = parser.parse_args()
     cores = ("0", "1") if (os.cpu_count() or 1) >= 2 else (None, None)
+    if cores[1] is not None:
+        # This process (the traced gateway's OTLP receiver among it) keeps to wrk's core:
+        # the server's core is the server's alone.
+        os.sched_setaffinity(0, {int(cores[1])})
     with tempfile.TemporaryDirectory() as work:
         workdir = Path(work)
         workloads = write(workdir / "bodies")

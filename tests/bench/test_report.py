@@ -31,3 +31,19 @@ def test_every_goal_is_judged_on_the_committed_run():
     rows = goals(results)
     assert len(rows) == len(GOALS)
     assert all(row.endswith("| met |") or "| missed by " in row for row in rows), rows
+
+
+def instructions_text(on):
+    return ("158,592 instructions per request (callgrind; access log on, shortcut, 1 row per request)\n"
+            "   67.2%  the Python interpreter\nreproduce: make bench-instructions\n"
+            f"{on:,} instructions per request (callgrind; access log on, shortcut, tracing at 1% and EMF every "
+            "second, 1 row per request)\nreproduce: make bench-instructions\n")
+
+
+def test_the_signals_cost_is_judged_on_the_instruction_counts():
+    results = {"servers": {}}
+    (met,) = [row for row in goals(results, instructions_text(170_000)) if "(callgrind)" in row]
+    assert met.endswith("| 1.07x (170,000 against 158,592) | met |")
+    (missed,) = [row for row in goals(results, instructions_text(180_000)) if "(callgrind)" in row]
+    assert missed.endswith("| 1.13x (180,000 against 158,592) | missed by 3% of the target |")
+    assert not [row for row in goals(results) if "(callgrind)" in row]
