@@ -59,12 +59,14 @@ locals {
     stopTimeout = var.stop_timeout
     logConfiguration = {
       logDriver = "awslogs"
-      options = {
-        awslogs-group         = aws_cloudwatch_log_group.this.name
-        awslogs-region        = var.aws_region
-        awslogs-stream-prefix = "gateway"
-      }
+      options   = merge(local.log_options, { awslogs-stream-prefix = "gateway" })
     }
+  }
+
+  # Where every container of the task logs (each under its own stream prefix).
+  log_options = {
+    awslogs-group  = aws_cloudwatch_log_group.this.name
+    awslogs-region = var.aws_region
   }
 }
 

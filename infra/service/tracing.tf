@@ -27,11 +27,7 @@ locals {
     readonlyRootFilesystem = true
     logConfiguration = {
       logDriver = "awslogs"
-      options = {
-        awslogs-group         = aws_cloudwatch_log_group.this.name
-        awslogs-region        = var.aws_region
-        awslogs-stream-prefix = "collector"
-      }
+      options   = merge(local.log_options, { awslogs-stream-prefix = "collector" })
     }
   }
 
