@@ -7,10 +7,13 @@ packages (.ci/base-image). What was used is printed in the test summary.
 import json
 import subprocess
 
+import httpx
 import pytest
 
-from tests.support import EXAMPLES, free_port
+from bench.otlp import attributes_of, otlp_receiver
 from tests import summary
+from tests.support import EXAMPLES, ONE_ROW, free_port, health_is_200
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.container
 
@@ -86,3 +89,33 @@ def test_the_images_build_and_serve_a_model_of_another_spec(repo_root, report, t
     checked = json.loads(path.read_text())
     assert checked["model"] == name
     assert checked["smoke_passed"] and f"of {name}'s card answered as it says" in checked["smoke"], checked["smoke"]
+
+
+def test_the_image_built_for_tracing_sends_its_spans(repo_root, report):
+    """The serve image built with TRACING=true, run read-only on the host's network with
+    tracing on: its spans reach an OTLP receiver on the host. After `report`, so the
+    train image and the base are cached."""
+    image = "iris-serve-tracing:test"
+    make(repo_root, "images", "TAG=test", "TRACING=1", f"SERVE_IMAGE={image}")
+    engine = str(repo_root / ".ci" / "engine")
+    port, admin_port = free_port(), free_port()
+    with otlp_receiver() as receiver:
+        started = subprocess.run(
+            [engine, "run", "--detach", "--rm", "--network", "host", "--read-only", "--tmpfs", "/tmp",
+             "--env", "GATEWAY_HOST=127.0.0.1", "--env", f"GATEWAY_PORT={port}",
+             "--env", f"GATEWAY_ADMIN_PORT={admin_port}", "--env", "GATEWAY_TRACE_RATIO=1",
+             "--env", f"OTEL_EXPORTER_OTLP_ENDPOINT={receiver.endpoint}", image],
+            capture_output=True, text=True, check=True)
+        container = started.stdout.strip().splitlines()[-1]
+        try:
+            url = f"http://127.0.0.1:{port}"
+            wait_until(lambda: health_is_200(url), 60, "the tracing image's /health")
+            response = httpx.post(url + "/predict", json=ONE_ROW)
+            assert response.status_code == 200 and response.json()["prediction"] == 0
+            [(resource, span)] = wait_until(receiver.received, 60, "the span of the request at the receiver")
+        finally:
+            logs = subprocess.run([engine, "logs", container], capture_output=True, text=True).stdout
+            subprocess.run([engine, "rm", "--force", container], capture_output=True)
+    assert span.name == "POST /predict", logs
+    assert attributes_of(span.attributes)["gateway.request_id"] == response.headers["x-request-id"]
+    assert resource["service.version"] == "test"  # the image's release: its TAG
