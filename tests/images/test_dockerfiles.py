@@ -182,7 +182,7 @@ def context_files(repo_root: Path) -> set[str]:
 def test_build_context_holds_only_what_the_builds_copy(repo_root):
     files = context_files(repo_root)
     top = {name.split("/")[0] for name in files}
-    assert top == {"export", "gateway", "models", "train.lock", "serve.lock"}
+    assert top == {"export", "gateway", "models", "train.lock", "serve.lock", "tracing.lock"}
     tracked = subprocess.run(["git", "ls-files", "models"], cwd=repo_root, capture_output=True, text=True,
                              check=True).stdout.split()
     # Every spec and what it reads, and the committed Iris pair; no picture, no built example model.
