@@ -65,11 +65,26 @@ GOALS: tuple[Goal, ...] = (
 )
 
 
-def counted(instructions: str) -> dict[str, int]:
-    """bench/instructions.txt's figures: instructions per request by what was measured
-    (the text in brackets after "callgrind; ")."""
-    return {what: int(count.replace(",", "")) for count, what in
-            re.findall(r"^([\d,]+) instructions per request \(callgrind; (.*)\)$", instructions, flags=re.M)}
+# What bench/instructions.txt measures, as bench.inprocess.describe names it.
+SHORTCUT = "access log on, shortcut, 1 row per request"
+ROUTED = "access log on, routed, 1 row per request"
+WITH_SIGNALS = "access log on, shortcut, tracing at 1% and EMF every second, 1 row per request"
+
+
+def counted(instructions: str) -> dict[str, tuple[int, list[str]]]:
+    """bench/instructions.txt read: for each thing measured (the text in brackets after
+    "callgrind; "), the instructions per request and the lines sharing them out between
+    libraries."""
+    found: dict[str, tuple[int, list[str]]] = {}
+    shares: list[str] = []
+    for line in instructions.splitlines():
+        match = re.fullmatch(r"([\d,]+) instructions per request \(callgrind; (.*)\)", line)
+        if match:
+            shares = []
+            found[match[2]] = (int(match[1].replace(",", "")), shares)
+        elif re.match(r"\s+[\d.]+%", line):
+            shares.append(line.strip())
+    return found
 
 
 SIGNALS_GOAL = "tracing at 1% and EMF on: instructions per request within 10% of everything off (callgrind)"
@@ -87,9 +102,8 @@ def goals(results: dict, instructions: str | None = None) -> list[str]:
         else:
             rows.append(f"| {goal.text} | {goal.shown(value)} | {goal.verdict(value)} |")
     counts = counted(instructions or "")
-    off = counts.get("access log on, shortcut, 1 row per request")
-    on = counts.get("access log on, shortcut, tracing at 1% and EMF every second, 1 row per request")
-    if off and on:
+    if SHORTCUT in counts and WITH_SIGNALS in counts:
+        (off, _), (on, _) = counts[SHORTCUT], counts[WITH_SIGNALS]
         rows.append(f"| {SIGNALS_GOAL} | {on / off:.2f}x ({on:,} against {off:,}) | {verdict(on / off, 1.1, False)} |")
     return rows
 
@@ -154,14 +168,6 @@ def headline(results: dict) -> list[str]:
     return lines
 
 
-def profile(instructions: str) -> tuple[int, list[str]]:
-    """From `make bench-instructions`' output (bench/instructions.txt): the shortcut's
-    instructions per request and the lines sharing them out between libraries."""
-    block = instructions.split("reproduce:")[0].splitlines()
-    total = int(block[0].split()[0].replace(",", ""))
-    return total, [line.strip() for line in block[1:] if line.strip()]
-
-
 def what_is_left(results: dict, instructions: str | None) -> list[str]:
     """Where a single-row request's time goes on the serving core, and what the goal
     against the plain Starlette handler would leave for the gateway's own work."""
@@ -178,8 +184,9 @@ def what_is_left(results: dict, instructions: str | None) -> list[str]:
         f"handler means {target:.1f} us a request in all, which leaves {target - micros['bare-asgi']:.1f} us for "
         f"that work: {own / max(target - micros['bare-asgi'], 1e-9):.1f}x less than now.",
     ]
-    if instructions is not None:
-        total, shares = profile(instructions)
+    profiled = counted(instructions or "")
+    if SHORTCUT in profiled:
+        total, shares = profiled[SHORTCUT]
         lines += ["", f"Where that work goes, in-process under callgrind ({total:,} instructions per request, "
                   "`make bench-instructions`, bench/instructions.txt):", "", *[f"- {share}" for share in shares], "",
                   "The interpreter's share is the gateway's own Python on every request: the front door (request "

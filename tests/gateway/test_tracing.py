@@ -6,7 +6,6 @@ import sys
 import httpx
 import pytest
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from gateway.card_reader import ModelCard
@@ -105,16 +104,6 @@ def test_tracing_off_imports_no_opentelemetry(repo_root):
     assert result.stdout.strip() == "[]"
 
 
-class Draw:
-    """The sampler's random draw, fixed."""
-
-    def __init__(self, value):
-        self.value = value
-
-    def __call__(self):
-        return self.value
-
-
 def scope_with(headers=()):
     return {"type": "http", "method": "POST", "path": "/predict", "scheme": "http",
             "server": ("127.0.0.1", 8080), "headers": list(headers)}
@@ -124,21 +113,25 @@ def scope_with(headers=()):
 def in_memory(settings):
     exporter = InMemorySpanExporter()
     tracer = RequestTracer(0.25, ModelCard.load(settings.card_path), "dev", exporter=exporter)
-    # Spans handed over as they end: no batch thread to wait on in these unit tests.
-    tracer._provider._active_span_processor._span_processors = (SimpleSpanProcessor(exporter),)
     yield tracer, exporter
     tracer.shutdown()
+
+
+def finished(tracer, exporter):
+    """The spans ended so far, once the batch processor has handed them over."""
+    tracer._provider.force_flush()
+    return exporter.get_finished_spans()
 
 
 @pytest.mark.parametrize("draw, sampled", [(0.0, True), (0.2499, True), (0.25, False), (0.9, False)])
 def test_a_request_without_a_parent_is_sampled_at_the_ratio(in_memory, draw, sampled):
     tracer, exporter = in_memory
-    tracer._draw = Draw(draw)
+    tracer._draw = lambda: draw
     span = tracer.start(scope_with(), None)
     assert (span is not None) is sampled
     if span is not None:
         tracer.end(span, scope_with(), 200, b"id-1")
-        assert [s.name for s in exporter.get_finished_spans()] == ["POST"]
+        assert [s.name for s in finished(tracer, exporter)] == ["POST"]
 
 
 @pytest.mark.parametrize("traceparent", [
@@ -148,17 +141,17 @@ def test_a_request_without_a_parent_is_sampled_at_the_ratio(in_memory, draw, sam
 ])
 def test_a_malformed_traceparent_is_a_root_sampled_at_the_ratio(in_memory, traceparent):
     tracer, exporter = in_memory
-    tracer._draw = Draw(0.9)
+    tracer._draw = lambda: 0.9
     assert tracer.start(scope_with([(b"traceparent", traceparent)]), None) is None
-    tracer._draw = Draw(0.1)
+    tracer._draw = lambda: 0.1
     span = tracer.start(scope_with([(b"traceparent", traceparent)]), None)
     assert span is not None and span.parent is None
 
 
 def test_a_5xx_answer_marks_the_span_as_an_error(in_memory):
     tracer, exporter = in_memory
-    tracer._draw = Draw(0.0)
+    tracer._draw = lambda: 0.0
     tracer.end(tracer.start(scope_with(), None), scope_with(), 503, b"id-2")
     tracer.end(tracer.start(scope_with(), None), scope_with(), 404, b"id-3")
-    errors = [span.status.is_ok for span in exporter.get_finished_spans()]
+    errors = [span.status.is_ok for span in finished(tracer, exporter)]
     assert errors == [False, True]
