@@ -8,6 +8,7 @@ from skl2onnx import convert_sklearn
 from skl2onnx.common.data_types import FloatTensorType, StringTensorType
 from sklearn.base import is_classifier
 
+from export import shims
 from export.contract import ML_OPSET, TARGET_OPSET
 from gateway.tensors import INPUT_NAME, LABEL_NAME, PROBABILITIES_NAME, VALUE_NAME
 from export.errors import InputError
@@ -37,6 +38,7 @@ def final_step(estimator: Any) -> Any:
 
 def to_onnx(trained: TrainedModel) -> onnx.ModelProto:
     estimator = trained.estimator
+    shims.install()
     try:
         model = convert_sklearn(
             estimator,
