@@ -11,9 +11,10 @@ from typing import Any, Final
 import numpy as np
 import onnx
 
-from gateway.tensors import INPUT_NAME, LABEL_NAME, PROBABILITIES_NAME, VALUE_NAME
+from gateway.tensors import INPUT_NAME, LABEL_NAME, MISSING_CATEGORY, PROBABILITIES_NAME, VALUE_NAME
 from export.convert import describe_steps
 from export.errors import InputError
+from export.gaps import Gaps
 from export.gates import ParityResult, QualityResult, value_tolerance
 from export.probes import BOX_MARGIN, FAR_REACHES, Categories, feature_box
 from export.rows import FIT_DTYPE, Rows, json_number
@@ -39,6 +40,11 @@ def _decimal(values: Any) -> list[float]:
     return [json_number(value) for value in values]
 
 
+def _values(seen: list[str]) -> list[str]:
+    """A column's categories as the card lists them: a gap is not one (`missing` says it)."""
+    return [value for value in seen if value != MISSING_CATEGORY]
+
+
 def parity_region(trained: TrainedModel, parity: ParityResult, categories: Categories) -> dict[str, Any]:
     """Where the parity gate proved the model: the box, the categories, and how far beyond it looked."""
     low, high = feature_box(trained.data.x_all.numbers, BOX_MARGIN)
@@ -52,7 +58,8 @@ def parity_region(trained: TrainedModel, parity: ParityResult, categories: Categ
     if trained.spec.task == "regression":
         region["value_scale"] = value_tolerance(1.0, trained.data.y_train)
     if trained.data.schema.categories:
-        region["categories"] = {"seen": categories.seen, "unseen": "answered" if categories.answered else "refused"}
+        region["categories"] = {"seen": [_values(seen) for seen in categories.seen],
+                                "unseen": "answered" if categories.answered else "refused"}
     return region
 
 
@@ -65,14 +72,21 @@ def _typical(rows: np.ndarray, among: np.ndarray) -> int:
     return int(among[int(np.argmin(distance))])
 
 
+def _complete(rows: Rows) -> np.ndarray:
+    """Whether each row is free of gaps: examples show complete rows where there are any."""
+    complete = ~rows.missing().any(axis=1)
+    return complete if complete.any() else np.ones(len(rows), dtype=bool)
+
+
 def class_examples(trained: TrainedModel, model: OnnxModel) -> list[dict[str, Any]]:
     """One typical training row per class that the model answers with that class."""
     data = trained.data
     assert data.class_names is not None
     labels = model.run(data.x_train).labels
+    complete = _complete(data.x_train)
     examples = []
     for index, name in enumerate(data.class_names):
-        members = np.flatnonzero(data.y_train == index)
+        members = np.flatnonzero((data.y_train == index) & complete)
         answered = np.flatnonzero(labels[members] == index)
         if len(answered) == 0:
             continue
@@ -86,23 +100,32 @@ def value_examples(trained: TrainedModel, model: OnnxModel) -> list[dict[str, An
     rows = trained.data.x_train
     values = model.run(rows).values
     assert values is not None
-    order = np.argsort(values, kind="stable")
+    complete = np.flatnonzero(_complete(rows))
+    order = complete[np.argsort(values[complete], kind="stable")]
     picks = [int(order[round(q * (len(order) - 1))]) for q in EXAMPLE_QUANTILES]
     return [{"features": rows.row(row), "prediction": float(values[row])} for row in picks]
 
 
-def feature_columns(rows: Rows, categories: Categories) -> list[dict[str, Any]]:
-    """Each feature in input order: its kind and its training range or categories."""
+def feature_columns(rows: Rows, categories: Categories, gaps: Gaps) -> list[dict[str, Any]]:
+    """Each feature in input order: its kind, its training range or categories, and
+    whether a gap is served there (with the training gap rate, and why not where a
+    scikit-learn answer was not reproduced)."""
     numbers, seen = iter(rows.numbers.T), iter(categories.seen)
     columns = []
-    for feature in rows.schema.features:
+    for position, feature in enumerate(rows.schema.features):
         if feature.kind == "number":
             values = next(numbers)
-            columns.append({"name": feature.name, "kind": "number",
-                            "min": _decimal([values.min()])[0], "max": _decimal([values.max()])[0]})
+            column = {"name": feature.name, "kind": "number",
+                      "min": _decimal([np.nanmin(values)])[0], "max": _decimal([np.nanmax(values)])[0]}
         else:
-            columns.append({"name": feature.name, "kind": "category", "categories": next(seen),
-                            "unseen": "answered" if categories.answered else "refused"})
+            column = {"name": feature.name, "kind": "category", "categories": _values(next(seen)),
+                      "unseen": "answered" if categories.answered else "refused"}
+        column["missing"] = gaps.status(position)
+        column["missing_rate"] = gaps.rates[position]
+        reason = gaps.reason(feature.name)
+        if reason is not None:
+            column["missing_reason"] = reason
+        columns.append(column)
     return columns
 
 
@@ -143,6 +166,7 @@ def build_card(
     parity: ParityResult,
     quality: QualityResult,
     categories: Categories,
+    gaps: Gaps,
 ) -> dict[str, Any]:
     data, spec = trained.data, trained.spec
     card: dict[str, Any] = {
@@ -159,10 +183,10 @@ def build_card(
             "fit": {"input_dtype": np.dtype(FIT_DTYPE).name, "blas_threads": BLAS_THREADS},
         },
         "features": data.feature_names,
-        "feature_columns": feature_columns(data.x_train, categories),
+        "feature_columns": feature_columns(data.x_train, categories, gaps),
         "feature_range": {
-            "min": _decimal(data.x_train.numbers.min(axis=0)),
-            "max": _decimal(data.x_train.numbers.max(axis=0)),
+            "min": _decimal(np.nanmin(data.x_train.numbers, axis=0)),
+            "max": _decimal(np.nanmax(data.x_train.numbers, axis=0)),
         },
         "parity_region": parity_region(trained, parity, categories),
         "tensors": tensors(trained),

@@ -11,6 +11,7 @@ from sklearn.model_selection import train_test_split
 
 from export.rows import Rows, Schema
 from export.spec import Feature, ModelSpec, SpecError
+from gateway.tensors import MISSING_CATEGORY
 
 # CSV files larger than this are refused: the whole set is held in memory several times.
 MAX_CSV_BYTES: Final = 512 * 1024 * 1024
@@ -72,44 +73,66 @@ def _from_sklearn(spec: ModelSpec) -> Table:
     return Table(rows, bunch.target.astype(np.float64), None, f"sklearn.datasets.load_{data.sklearn}")
 
 
-def _number(path: Path, line: int, column: str, text: str) -> float:
+def _number(path: Path, line: int, column: str, text: str, missing: tuple[str, ...]) -> float:
+    if text in missing:
+        return math.nan
+    where = f"line {line}, column {column!r}"
+    hint = f" (the cells [data] missing names are gaps: {', '.join(map(repr, missing))})" if missing else ""
     try:
         value = float(text)
     except ValueError:
-        raise SpecError(path, f"line {line}, column {column!r}", f"{text!r} is not a number") from None
+        raise SpecError(path, where, f"{text!r} is not a number{hint}") from None
     if not math.isfinite(value):
-        raise SpecError(path, f"line {line}, column {column!r}", f"{text!r} is not a finite number")
+        raise SpecError(path, where, f"{text!r} is not a finite number{hint}")
     return value
+
+
+def _features(spec: ModelSpec, header: list[str]) -> tuple[Feature, ...]:
+    """The spec's feature columns; in the short form, every other column as a number, in the CSV's order."""
+    data = spec.data
+    listed = {feature.name: feature for feature in data.features or ()}
+    if data.other_columns is None:
+        return tuple(listed.values())
+    return tuple(listed.get(name, Feature(name, "number")) for name in header if name != data.target)
 
 
 def _read_csv(spec: ModelSpec) -> Table:
     data = spec.data
     path = data.csv
-    assert path is not None and data.features is not None
+    assert path is not None
     if path.stat().st_size > MAX_CSV_BYTES:
         raise SpecError(spec.path, "[data] csv", f"{path} is larger than {MAX_CSV_BYTES // 2**20} MiB")
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         header = reader.fieldnames or []
-        for column in [data.target, *(feature.name for feature in data.features)]:
+        features = _features(spec, header)
+        for column in [data.target, *(feature.name for feature in features)]:
             if column not in header:
                 raise SpecError(spec.path, "[data]", f"{path} has no column {column!r}; it has {', '.join(header)}")
+        if not features:
+            raise SpecError(spec.path, "[data]", f"{path} has no column besides the target {data.target!r}")
         numbers, categories, targets = [], [], []
         for record in reader:
             line = reader.line_num
-            numbers.append([_number(path, line, f.name, record[f.name] or "") for f in data.features
+            numbers.append([_number(path, line, f.name, record[f.name] or "", data.missing) for f in features
                             if f.kind == "number"])
-            categories.append([_category(path, line, f.name, record[f.name]) for f in data.features
-                               if f.kind == "category"])
-            targets.append(record[data.target] or "")
+            categories.append([_category(record[f.name], data.missing) for f in features if f.kind == "category"])
+            target = record[data.target] or ""
+            if target in data.missing:
+                raise SpecError(path, f"line {line}, column {data.target!r}",
+                                "the target is missing; drop the row or fill it in")
+            targets.append(target)
     if len(targets) < 10:
         raise SpecError(spec.path, "[data] csv", f"{path} has {len(targets)} rows; at least 10 are needed to split")
-    schema = Schema(data.features)
+    schema = Schema(features)
     rows = Rows(schema, np.array(numbers, dtype=np.float64).astype(np.float32).reshape(len(targets), -1),
                 np.array(categories, dtype=object).reshape(len(targets), -1))
+    empty = [name for name, gaps in zip(schema.names, rows.missing().all(axis=0)) if gaps]
+    if empty:
+        raise SpecError(spec.path, "[data]", f"{path}: column {empty[0]!r} is missing in every row")
     source = str(path.relative_to(spec.path.parent)) if path.is_relative_to(spec.path.parent) else str(path)
     if spec.task == "regression":
-        values = [_number(path, index + 2, data.target, text) for index, text in enumerate(targets)]
+        values = [_number(path, index + 2, data.target, text, ()) for index, text in enumerate(targets)]
         return Table(rows, np.array(values, dtype=np.float64), None, source)
     classes = _ordered(list(set(targets)))
     if len(classes) < 2:
@@ -118,10 +141,9 @@ def _read_csv(spec: ModelSpec) -> Table:
     return Table(rows, np.array([index[label] for label in targets], dtype=np.int64), classes, source)
 
 
-def _category(path: Path, line: int, column: str, text: str | None) -> str:
-    if not text:
-        raise SpecError(path, f"line {line}, column {column!r}", "is empty (missing values are not supported)")
-    return text
+def _category(text: str | None, missing: tuple[str, ...]) -> str:
+    """A category cell; a gap (or a short row's absent cell) as MISSING_CATEGORY."""
+    return MISSING_CATEGORY if text is None or text in missing else text
 
 
 def _ordered(classes: list[str]) -> list[str]:

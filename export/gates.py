@@ -33,6 +33,11 @@ class ParityFigures:
     def ok(self) -> bool:
         return self.label_mismatches == 0 and self.probability_violations == 0
 
+    @property
+    def failures(self) -> int:
+        """Rows that fail: a label difference not excused, or a probability beyond tolerance."""
+        return self.label_mismatches + self.probability_violations
+
 
 _MEASURED: Final = ("max_abs_diff", "max_tolerance")
 
@@ -45,6 +50,8 @@ def _digits(value: float) -> float:
 class ParityResult:
     tolerance: float
     sets: list["ParityFigures | ValueParityFigures"]
+    notes: tuple[str, ...] = ()
+    """What a failure means and what to do about it, where the gate can tell."""
 
     @property
     def passed(self) -> bool:
@@ -71,6 +78,10 @@ class ValueParityFigures:
     @property
     def ok(self) -> bool:
         return self.value_violations == 0
+
+    @property
+    def failures(self) -> int:
+        return self.value_violations
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ from export.contract import card_filename, onnx_filename
 from export.convert import serialize, sha256, to_onnx, write_bytes
 from export.errors import InputError
 from export.datasets import Dataset
+from export.gaps import ALONE_PREFIX, IMPUTE_ADVICE, Gaps, alone, discover, gap_probe_sets
 from export.gates import ParityResult, QualityResult, parity_gate, quality_gate, value_tolerance
-from export.probes import RANDOM_POINTS, UNSEEN, Categories, probe_sets
+from export.probes import RANDOM_POINTS, RANDOM_SEED, UNSEEN, Categories, probe_sets
 from export.runtime import OnnxModel
 from export.spec import Gate, ModelSpec, load_spec
 from export.train import TrainedModel, train
@@ -60,16 +61,56 @@ def value_scale(data: Dataset) -> float:
     return 1.0 if data.class_names is not None else value_tolerance(1.0, data.y_train)
 
 
+@dataclass(frozen=True)
+class Proven:
+    """What the parity gate proved beyond its figures: the categories and the gaps served."""
+    categories: Categories
+    gaps: Gaps
+
+
+def served_gaps(trained: TrainedModel, model: OnnxModel, gate: Gate) -> Gaps:
+    """The columns whose gap the model is served with.
+
+    Where scikit-learn answers a gap in a column that never had one in training
+    (a tree's default branch, say) and the ONNX model answers otherwise, the gap is
+    refused at serving, with the reason in the card: the user asked for no gaps
+    there. Where training had gaps, the column stays, and the parity gate fails.
+    """
+    data = trained.data
+    gaps = discover(trained.estimator, data)
+    for position in gaps.served:
+        name = gaps.names[position]
+        if gaps.rates[position] > 0:
+            continue
+        result = parity_gate(trained.estimator, model, [alone(data, gaps, position)], gate.tolerance,
+                             value_scale(data))
+        if not result.passed:
+            figures = result.sets[0]
+            gaps = gaps.demote(name, f"scikit-learn answers a gap here (training had none) but the ONNX model"
+                                     f" answers {figures.failures} of {figures.rows} such rows otherwise;"
+                                     f" {IMPUTE_ADVICE}")
+    return gaps
+
+
+def explain(parity: ParityResult) -> ParityResult:
+    """The failed single-column gap sets, each named by column with what to do about it."""
+    notes = [f"{s.name[len(ALONE_PREFIX):]}: onnxruntime answers a gap in this column otherwise than scikit-learn;"
+             f" {IMPUTE_ADVICE}" for s in parity.sets if not s.ok and s.name.startswith(ALONE_PREFIX)]
+    return dataclasses.replace(parity, notes=tuple(notes))
+
+
 def run_gates(
     trained: TrainedModel, payload: bytes, baseline: float | None, gate: Gate, random_points: int
-) -> tuple[OnnxModel, ParityResult, QualityResult, Categories]:
+) -> tuple[OnnxModel, ParityResult, QualityResult, Proven]:
     data = trained.data
     model = OnnxModel(payload, data.schema, trained.spec.task)
     categories = Categories.of(data, unseen_answered(trained))
+    gaps = served_gaps(trained, model, gate)
     probes = probe_sets(data, categories, random_points=random_points)
-    parity = parity_gate(trained.estimator, model, probes, gate.tolerance, value_scale(data))
+    probes += gap_probe_sets(data, categories, gaps, RANDOM_SEED)
+    parity = explain(parity_gate(trained.estimator, model, probes, gate.tolerance, value_scale(data)))
     quality = quality_gate(model, data.x_test, data.y_test, gate, baseline)
-    return model, parity, quality, categories
+    return model, parity, quality, Proven(categories, gaps)
 
 
 def committed_metric(card: dict[str, Any] | None, spec: ModelSpec) -> float | None:
@@ -99,11 +140,11 @@ def build(
     onnx_model = to_onnx(trained)
     payload = serialize(onnx_model)
     gate = options.applied_to(spec.gate)
-    model, parity, quality, categories = run_gates(trained, payload, baseline, gate, options.random_points)
+    model, parity, quality, proven = run_gates(trained, payload, baseline, gate, options.random_points)
     if not (parity.passed and quality.passed):
         return GateOutcome(parity, quality)
     card = model_card.build_card(
-        trained, onnx_model, model, sha256(payload), parity, quality, categories)
+        trained, onnx_model, model, sha256(payload), parity, quality, proven.categories, proven.gaps)
     write_bytes(out_dir / onnx_filename(spec.name), payload)
     write_bytes(card_path, model_card.dumps(card))
     return GateOutcome(parity, quality, card)

@@ -74,7 +74,8 @@ class Categories:
 
 
 def feature_box(numbers: np.ndarray, margin: float) -> tuple[np.ndarray, np.ndarray]:
-    low, high = numbers.min(axis=0), numbers.max(axis=0)
+    """The box of the values present (gaps aside), widened by `margin` of each range."""
+    low, high = np.nanmin(numbers, axis=0), np.nanmax(numbers, axis=0)
     reach = (high - low) * margin
     return low - reach, high + reach
 
@@ -90,7 +91,7 @@ def edge_numbers(data: Dataset, rng: np.random.Generator) -> np.ndarray:
     numbers = data.x_all.numbers
     low, high = feature_box(numbers, BOX_MARGIN)
     n_features = numbers.shape[1]
-    exact_bounds = np.stack([numbers.min(axis=0), numbers.max(axis=0)])
+    exact_bounds = np.stack([np.nanmin(numbers, axis=0), np.nanmax(numbers, axis=0)])
     specials = np.array(
         [
             np.zeros(n_features),
@@ -106,7 +107,7 @@ def edge_numbers(data: Dataset, rng: np.random.Generator) -> np.ndarray:
 
 def every_category(data: Dataset, categories: Categories) -> Rows:
     """Each category value (and the unseen one, where answered) once per column, numbers at the median."""
-    median = np.median(data.x_train.numbers, axis=0).astype(np.float32)
+    median = np.nanmedian(data.x_train.numbers, axis=0).astype(np.float32)
     base = categories.cycle(1)[0]
     numbers, values = [], []
     for column in range(len(categories.seen)):

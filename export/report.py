@@ -19,6 +19,7 @@ def parity_report(result: ParityResult, title: str = "PARITY", verdict: str = "p
             f"{s.name:<38} {s.rows:>7} {s.label_mismatches:>7} {s.ties:>6} {s.excused_tie_mismatches:>6}"
             f" {s.probability_violations:>6} {s.max_abs_diff:>9.2e} {s.max_tolerance:>9.2e}"
         )
+    lines.extend(result.notes)
     lines.append(f"{verdict}: {'PASS' if result.passed else 'FAIL'}")
     return "\n".join(lines)
 
@@ -31,6 +32,7 @@ def _value_report(result: ParityResult, title: str, verdict: str) -> str:
     for s in result.sets:
         assert isinstance(s, ValueParityFigures)
         lines.append(f"{s.name:<38} {s.rows:>7} {s.value_violations:>7} {s.max_abs_diff:>9.2e} {s.max_tolerance:>9.2e}")
+    lines.extend(result.notes)
     lines.append(f"{verdict}: {'PASS' if result.passed else 'FAIL'}")
     return "\n".join(lines)
 

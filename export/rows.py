@@ -4,13 +4,14 @@ Numbers are float32 from the start: it is what the ONNX graph computes in, so
 scikit-learn and onnxruntime see exactly the same numbers everywhere downstream.
 Categories are strings. A model with only numbers takes one FP32 tensor named
 `input`; a model with a category column takes one tensor per column, named for it.
+A gap is NaN in a number column and MISSING_CATEGORY in a category column.
 """
 from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
 
-from gateway.tensors import INPUT_NAME
+from gateway.tensors import INPUT_NAME, MISSING_CATEGORY
 from export.spec import Feature
 
 FIT_DTYPE: Final = np.float64
@@ -98,10 +99,34 @@ class Rows:
             feeds[feature.name] = np.ascontiguousarray(column.reshape(-1, 1))
         return feeds
 
+    def missing(self) -> np.ndarray:
+        """bool, (rows, features) in the schema's order: where a cell is a gap."""
+        gaps = np.zeros((len(self), len(self.schema.features)), dtype=bool)
+        numbers, categories = iter(np.isnan(self.numbers).T), iter((self.categories == MISSING_CATEGORY).T)
+        for position, feature in enumerate(self.schema.features):
+            gaps[:, position] = next(numbers) if feature.kind == "number" else next(categories)
+        return gaps
+
+    def with_gaps(self, gaps: np.ndarray) -> "Rows":
+        """A copy with the cells `gaps` marks (bool, (rows, features)) made missing."""
+        numbers, categories = self.numbers.copy(), self.categories.copy()
+        number_at = {name: i for i, name in enumerate(self.schema.numbers)}
+        category_at = {name: i for i, name in enumerate(self.schema.categories)}
+        for position, feature in enumerate(self.schema.features):
+            if feature.kind == "number":
+                numbers[gaps[:, position], number_at[feature.name]] = np.nan
+            else:
+                categories[gaps[:, position], category_at[feature.name]] = MISSING_CATEGORY
+        return Rows(self.schema, numbers, categories)
+
     def row(self, index: int) -> list[Any]:
-        """One row as JSON values in the schema's order (numbers as `json_number`s)."""
+        """One row as JSON values in the schema's order (numbers as `json_number`s, a gap as None: null)."""
         numbers, categories = iter(self.numbers[index]), iter(self.categories[index])
-        return [
-            json_number(next(numbers)) if feature.kind == "number" else str(next(categories))
-            for feature in self.schema.features
-        ]
+        values: list[Any] = []
+        for feature in self.schema.features:
+            value = next(numbers) if feature.kind == "number" else next(categories)
+            if feature.kind == "number":
+                values.append(None if np.isnan(value) else json_number(value))
+            else:
+                values.append(None if value == MISSING_CATEGORY else str(value))
+        return values

@@ -49,13 +49,23 @@ class Feature:
     kind: Kind
 
 
+# What a CSV cell holding one of these means: a missing value (a gap).
+DEFAULT_MISSING: Final = ("",)
+
+
 @dataclass(frozen=True)
 class DataSource:
     sklearn: str | None
     csv: Path | None
     target: str
     features: tuple[Feature, ...] | None
-    """None: every column of a scikit-learn dataset, as numbers."""
+    """None: every column of a scikit-learn dataset, as numbers (or of the CSV, see
+    `other_columns`)."""
+    missing: tuple[str, ...] = DEFAULT_MISSING
+    """The CSV cell texts that mean "missing" (a gap)."""
+    other_columns: Kind | None = None
+    """"number": every CSV column but the target and those `features` lists is a
+    number column, in the CSV's order (the short form for wide tables)."""
 
 
 @dataclass(frozen=True)
@@ -152,10 +162,10 @@ def _describe(kinds: type | tuple[type, ...]) -> str:
     return " or ".join(names.get(kind, kind.__name__) for kind in _as_tuple(kinds))
 
 
-def _features(path: Path, table: dict[str, Any] | None) -> tuple[Feature, ...] | None:
+def _features(path: Path, table: dict[str, Any] | None, short_form: bool) -> tuple[Feature, ...] | None:
     if table is None:
         return None
-    if not table:
+    if not table and not short_form:
         raise SpecError(path, "[data.features]", "names no column")
     features = []
     for name, kind in table.items():
@@ -167,7 +177,7 @@ def _features(path: Path, table: dict[str, Any] | None) -> tuple[Feature, ...] |
 
 def _data(path: Path, root: dict[str, Any], task: str) -> DataSource:
     fields = _Fields(path, root.get("data", {}), "data")
-    fields.unknown(("sklearn", "csv", "target", "features"))
+    fields.unknown(("sklearn", "csv", "target", "features", "missing", "other_columns"))
     sklearn = fields.get("sklearn", str, None)
     csv = fields.get("csv", str, None)
     if (sklearn is None) == (csv is None):
@@ -177,13 +187,28 @@ def _data(path: Path, root: dict[str, Any], task: str) -> DataSource:
             raise fields.fail("sklearn", f"unknown dataset {sklearn!r}; choose one of {', '.join(SKLEARN_DATASETS)}")
         if SKLEARN_DATASETS[sklearn] != task:
             raise fields.fail("sklearn", f"{sklearn} is a {SKLEARN_DATASETS[sklearn]} data set; [model] task is {task}")
-    features = _features(path, fields.table_of("features", None))
-    if csv is not None and features is None:
-        raise fields.fail("features", "a CSV needs its feature columns listed: [data.features] name = \"number\"")
+    other_columns = fields.get("other_columns", str, None)
+    if other_columns is not None and other_columns != "number":
+        raise fields.fail("other_columns", f'can only be "number" (every unlisted column is a number), not'
+                                           f" {other_columns!r}")
+    if other_columns is not None and csv is None:
+        raise fields.fail("other_columns", "applies to a CSV")
+    features = _features(path, fields.table_of("features", None), other_columns is not None)
+    if csv is not None and features is None and other_columns is None:
+        raise fields.fail("features", "a CSV needs its feature columns listed: [data.features] name = \"number\""
+                                      ' (or other_columns = "number" and the category columns listed)')
     target = fields.get("target", str, "target")
     if features is not None and target in {feature.name for feature in features}:
         raise fields.fail("target", f"{target!r} is also listed as a feature")
-    return DataSource(sklearn, None if csv is None else (path.parent / csv), target, features)
+    return DataSource(sklearn, None if csv is None else (path.parent / csv), target, features,
+                      _missing(fields), other_columns)
+
+
+def _missing(fields: _Fields) -> tuple[str, ...]:
+    tokens = fields.get("missing", list, list(DEFAULT_MISSING))
+    if not all(isinstance(token, str) for token in tokens):
+        raise fields.fail("missing", f"must be a list of strings (the cell texts that mean missing), not {tokens!r}")
+    return tuple(tokens)
 
 
 def _estimator(path: Path, root: dict[str, Any]) -> EstimatorSpec:

@@ -32,10 +32,11 @@ def is_json(media: bytes | None) -> bool:
     return media is not None and (media == JSON or (media.startswith(b"application/") and media.endswith(b"+json")))
 
 
-async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
+async def read_body(scope: Scope, receive: Receive, limit: int, setting: str) -> bytes:
     """The whole body, refused with 413 as soon as it is known to exceed `limit`:
     from Content-Length before reading, or while reading a body sent without one
-    (or with one that lies), so an oversized body is never buffered whole."""
+    (or with one that lies), so an oversized body is never buffered whole. The 413's
+    message names `setting`, the variable that sets `limit`."""
     declared = header(scope, b"content-length")
     if declared is not None:
         try:
@@ -43,7 +44,7 @@ async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
         except ValueError:
             raise InvalidInput("Content-Length is not a number") from None
         if length > limit:
-            raise PayloadTooLarge(f"request body of {length} bytes exceeds the limit of {limit} bytes")
+            raise PayloadTooLarge(f"request body of {length} bytes exceeds {limit} bytes ({setting})")
     chunks = []
     size = 0
     more = True
@@ -54,7 +55,7 @@ async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
-            raise PayloadTooLarge(f"request body exceeds the limit of {limit} bytes", message.get("more_body", False))
+            raise PayloadTooLarge(f"request body exceeds {limit} bytes ({setting})", message.get("more_body", False))
         chunks.append(chunk)
         more = message.get("more_body", False)
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)

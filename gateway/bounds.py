@@ -20,10 +20,10 @@ class Box:
         return bool((self.low <= other.low).all() and (other.high <= self.high).all())
 
     def outside(self, rows: np.ndarray) -> int:
-        """How many rows have any feature outside the box."""
+        """How many rows have any feature outside the box (a gap, NaN, is in no direction outside)."""
         if len(rows) == 1:  # plain Python is cheaper than five numpy calls for one row
             for value, low, high in zip(rows[0].tolist(), self._low, self._high):
-                if not low <= value <= high:
+                if not low <= value <= high and value == value:
                     return 1
             return 0
         if len(rows) > len(self._low_rows):

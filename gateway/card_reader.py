@@ -22,6 +22,11 @@ class Column:
     refuses_unseen: bool = False
     """Whether the pipeline refuses a category it never saw (handle_unknown="error"),
     rather than answering it: the gateway then refuses it too."""
+    takes_gaps: bool = False
+    """Whether the parity gate proved a missing value here ("missing": "accepted");
+    a card without the field (an older export) proved none."""
+    missing_reason: str | None = None
+    """Why a gap scikit-learn answers is not served, where the card says."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +92,7 @@ class ModelCard:
         try:
             columns = tuple(
                 Column(str(c["name"]), str(c["kind"]), frozenset(map(str, c.get("categories", ()))),
-                       c.get("unseen") == "refused")
+                       c.get("unseen") == "refused", c.get("missing") == "accepted", c.get("missing_reason"))
                 for c in document["feature_columns"]
             )
             return cls(

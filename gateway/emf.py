@@ -12,6 +12,10 @@ Documents (the format: docs.aws.amazon.com, CloudWatch_Embedded_Metric_Format_Sp
   region the parity gate proved, rows holding an unseen category (and a regressor's
   mean prediction), with dimensions Model and ModelVersion, and with none;
 - one per class: rows predicted as it, with dimensions Model, ModelVersion and Class;
+- one per feature column that had a gap: its missing cells, with dimensions Model,
+  ModelVersion and Column, and Column alone (the card's columns bound their number;
+  MissingCells / PredictedRows is the column's gap rate, to hold against the card's
+  missing_rate);
 - one per route: requests, 4xx, 5xx and the interval's p99 latency, with dimension
   Route (one model per service; Model rides along). Routes other than the prediction
   routes are summed as "other", so the number of metrics stays fixed (a client cannot
@@ -34,6 +38,7 @@ UNPROVEN_ROWS: Final = "UnprovenRows"
 UNSEEN_CATEGORY_ROWS: Final = "UnseenCategoryRows"
 PREDICTED_VALUE_MEAN: Final = "PredictedValueMean"
 CLASS_PREDICTIONS: Final = "ClassPredictions"
+MISSING_CELLS: Final = "MissingCells"
 REQUESTS: Final = "Requests"
 CLIENT_ERRORS: Final = "ClientErrors"
 SERVER_ERRORS: Final = "ServerErrors"
@@ -46,6 +51,7 @@ UNITS: Final = {PREDICTED_VALUE_MEAN: "None", LATENCY_P99: "Milliseconds"}
 # version keeps its alarms.
 MODEL_DIMENSIONS: Final = (("Model", "ModelVersion"), ())
 CLASS_DIMENSIONS: Final = (("Model", "ModelVersion", "Class"),)
+COLUMN_DIMENSIONS: Final = (("Model", "ModelVersion", "Column"), ("Column",))
 ROUTE_DIMENSIONS: Final = (("Route",),)
 OTHER_ROUTE: Final = "other"
 
@@ -84,6 +90,7 @@ class EmfTally:
         self.latency_bounds = latency_bounds
         self.model = {"Model": card.name, "ModelVersion": card.version, "ModelSha256": card.sha256}
         self.classes = list(card.classes)
+        self.columns = [column.name for column in card.columns]
         self.regression = card.regression
         self._reset()
 
@@ -91,6 +98,7 @@ class EmfTally:
         self.routes: dict[str, _Route] = {}
         self.rows = self.out_of_range = self.unproven = self.unseen = 0
         self.per_class = [0] * len(self.classes)
+        self.missing = [0] * len(self.columns)
         self.value_sum = 0.0
 
     def add_requests(self, route: str, status: int, count: int, buckets: list[int]) -> None:
@@ -107,13 +115,15 @@ class EmfTally:
             tally.buckets[index] += bucket
 
     def add_rows(self, rows: int, out_of_range: int, unproven: int, unseen: int,
-                 per_class: Iterable[int] = (), value_sum: float = 0.0) -> None:
+                 per_class: Iterable[int] = (), value_sum: float = 0.0, missing: Iterable[int] = ()) -> None:
         self.rows += rows
         self.out_of_range += out_of_range
         self.unproven += unproven
         self.unseen += unseen
         for index, count in enumerate(per_class):
             self.per_class[index] += count
+        for index, count in enumerate(missing):
+            self.missing[index] += count
         self.value_sum += value_sum
 
     def _document(self, when_ms: int, dimensions: tuple[tuple[str, ...], ...], metrics: dict[str, float],
@@ -140,6 +150,9 @@ class EmfTally:
         for name, count in zip(self.classes, self.per_class):
             if count:
                 lines.append(self._document(when_ms, CLASS_DIMENSIONS, {CLASS_PREDICTIONS: count}, Class=name))
+        for name, count in zip(self.columns, self.missing):
+            if count:
+                lines.append(self._document(when_ms, COLUMN_DIMENSIONS, {MISSING_CELLS: count}, Column=name))
         for route, tally in sorted(self.routes.items()):
             figures = {
                 REQUESTS: tally.requests, CLIENT_ERRORS: tally.client_errors, SERVER_ERRORS: tally.server_errors,
@@ -154,5 +167,5 @@ def metric_names(card: ModelCard) -> set[str]:
     """Every metric name the gateway can emit for this card (the Terraform side names
     a subset of these)."""
     names = {PREDICTED_ROWS, OUT_OF_RANGE_ROWS, UNPROVEN_ROWS, UNSEEN_CATEGORY_ROWS, REQUESTS, CLIENT_ERRORS,
-             SERVER_ERRORS, LATENCY_P99}
+             SERVER_ERRORS, LATENCY_P99, MISSING_CELLS}
     return names | ({PREDICTED_VALUE_MEAN} if card.regression else {CLASS_PREDICTIONS})

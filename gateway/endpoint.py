@@ -20,6 +20,7 @@ from gateway.card_reader import ModelCard
 from gateway.errors import BodyTimeout, GatewayError, ModelFault, PayloadTooLarge
 from gateway.responses import error_response
 from gateway.service import Service
+from gateway.settings import env_name
 
 Headers = list[tuple[bytes, bytes]]
 K = TypeVar("K")
@@ -30,6 +31,7 @@ V = TypeVar("V")
 LINGER_BYTES: Final = 64 * 1024 * 1024
 LINGER_SECONDS: Final = 10.0
 CLOSE: Final = (b"connection", b"close")
+MAX_BODY_SETTING: Final = env_name("max_body_bytes")
 
 error_logger = logging.getLogger("gateway.errors")
 
@@ -58,7 +60,7 @@ class HotEndpoint:
         task = deadlines.current_task()
         deadlines.start(task, scope["gateway.started"])
         try:
-            return await read_body(scope, receive, self.service.settings.max_body_bytes)
+            return await read_body(scope, receive, self.service.settings.max_body_bytes, MAX_BODY_SETTING)
         except asyncio.CancelledError:
             if not deadlines.timed_out(task):
                 raise

@@ -14,7 +14,7 @@ from gateway.errors import InvalidInput, ModelFault
 from gateway.json_values import shown
 from gateway.predict_codec import Layout
 from gateway.session import open_session, unchecked_run
-from gateway.tensors import CLASSIFIER_OUTPUTS, INPUT_NAME, VALUE_NAME
+from gateway.tensors import CLASSIFIER_OUTPUTS, INPUT_NAME, MISSING_CATEGORY, VALUE_NAME
 
 # The card's datatypes as onnxruntime names the tensor types.
 ONNX_TYPES: Final = {"FP32": "tensor(float)", "BYTES": "tensor(string)"}
@@ -58,8 +58,10 @@ class Model:
         self.per_column = card.has_categories
         self.regression = card.regression
         self.layout = Layout.of(card.features, [column.kind for column in card.columns], card.examples[0][1])
-        self._number_columns = [i for i, c in enumerate(card.columns) if c.kind == "number"]
         self._category_columns = [c for c in card.columns if c.kind == "category"]
+        # Each column's place in the card, for the per-column gap counts.
+        self._number_positions = [i for i, c in enumerate(card.columns) if c.kind == "number"]
+        self._category_positions = [i for i, c in enumerate(card.columns) if c.kind == "category"]
         self.training_range = Box(card.feature_min, card.feature_max)
         self.parity_region = Box(card.parity_min, card.parity_max)
         # The export widens the training range into the parity region, so rows inside
@@ -158,15 +160,37 @@ class Model:
             raise ModelError(f"warm-up returned shapes {shapes}, expected {expected}")
         logger.info("model %s version %s warmed up", self.card.name, self.card.version)
 
+    def gaps(self, rows: np.ndarray, categories: np.ndarray | None) -> list[int]:
+        """Missing cells per column, in the card's order; InvalidInput naming the first
+        column whose gap the parity gate did not prove (the card's "missing": "refused")."""
+        counts = [0] * len(self.card.columns)
+        for values, position in zip(np.isnan(rows).T, self._number_positions):
+            counts[position] = int(np.count_nonzero(values))
+        if categories is not None:
+            for values, position in zip(categories.T, self._category_positions):
+                counts[position] = int(np.count_nonzero(values == MISSING_CATEGORY))
+        for position, count in enumerate(counts):
+            column = self.card.columns[position]
+            if count and not column.takes_gaps:
+                why = column.missing_reason or "scikit-learn raises on a gap there (no imputer before the estimator)"
+                spelled = "null or empty" if column.kind == "category" else "null, or NaN in a binary tensor"
+                raise InvalidInput(f"{column.name} is missing ({spelled}) in {count} row(s), and this model refuses"
+                                   f" a missing {column.name}: {why}")
+        return counts
+
     def unseen(self, categories: np.ndarray) -> int:
         """Rows holding a category the model never saw in training; InvalidInput where
-        the column's pipeline refuses unseen categories (its parity was never probed)."""
+        the column's pipeline refuses unseen categories (its parity was never probed).
+        A gap (MISSING_CATEGORY) is not a category: `gaps` counts it."""
         outside: np.ndarray | None = None
         for position, column in enumerate(self._category_columns):
             values = categories[:, position].tolist()
             if column.categories.issuperset(values):  # the common case, decided in C
                 continue
-            flags = np.fromiter((value not in column.categories for value in values), dtype=bool, count=len(values))
+            flags = np.fromiter((value not in column.categories and value != MISSING_CATEGORY for value in values),
+                                dtype=bool, count=len(values))
+            if not flags.any():
+                continue
             if column.refuses_unseen:
                 row = int(np.argmax(flags))
                 raise InvalidInput(

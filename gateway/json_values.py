@@ -14,6 +14,8 @@ FLOAT32_MAX: Final = float(np.finfo(np.float32).max)
 EXAMPLE: Final = orjson.dumps({"features": ORIGINAL_ROW}).decode()
 # The JSON number types, as orjson decodes them (bool is not one of them).
 NUMBER_TYPES: Final = frozenset({int, float})
+# What a number column's cell may be: a number, or null for a missing value (a gap).
+NUMBER_CELL_TYPES: Final = NUMBER_TYPES | {type(None)}
 
 
 def json_kind(value: Any) -> str:

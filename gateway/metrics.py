@@ -111,6 +111,14 @@ class Metrics:
             "gateway_unseen_category_rows", "Predicted rows holding a category never seen in training",
             registry=self.registry,
         )
+        # One series per feature column (the card bounds them; a client cannot add one).
+        self._missing = Counter(
+            "gateway_missing_cells", "Missing values (null) received, by feature column: divided by"
+            " gateway_predicted_rows, the column's gap rate (the model card's missing_rate is training's)",
+            ["column"], registry=self.registry,
+        )
+        self._column_names: list[str] = []
+        self._pending_missing: list[int] = []
         # A regressor's predictions, in buckets spread over its training targets (set_model).
         self._values: Histogram | None = None
         self._value_edges: list[float] = []
@@ -131,6 +139,8 @@ class Metrics:
         self._info.labels(card.name, card.version, card.sha256).set(1)
         self._class_names = list(card.classes)
         self._pending_classes = [0] * len(card.classes)
+        self._column_names = [column.name for column in card.columns]
+        self._pending_missing = [0] * len(card.columns)
         if card.regression and self._values is None:
             value = card.document["value"]
             edges = np.linspace(float(value["min"]), float(value["max"]), VALUE_BUCKETS + 1)
@@ -140,6 +150,11 @@ class Metrics:
                 buckets=self._value_edges, registry=self.registry,
             )
             self._pending_values = [0] * (len(self._value_edges) + 1)
+
+    def observe_gaps(self, per_column: list[int]) -> None:
+        """Missing cells per column, in the card's order."""
+        for index, count in enumerate(per_column):
+            self._pending_missing[index] += count
 
     def observe_unseen(self, rows: int) -> None:
         """Rows holding a category never seen in training."""
@@ -188,7 +203,11 @@ class Metrics:
                 emf.add_requests(route, status, tally.count, tally.buckets)
         if emf is not None:
             emf.add_rows(self._pending_rows, self._pending_out_of_range, self._pending_unproven, self._pending_unseen,
-                         self._pending_classes, self._pending_values_sum)
+                         self._pending_classes, self._pending_values_sum, self._pending_missing)
+        for index, count in enumerate(self._pending_missing):
+            if count:
+                self._missing.labels(self._column_names[index]).inc(count)
+                self._pending_missing[index] = 0
         if self._pending_rows:
             self._rows.inc(self._pending_rows)
             self._pending_rows = 0

@@ -10,18 +10,30 @@ import numpy as np
 import orjson
 
 from gateway.errors import InvalidInput
-from gateway.json_values import EXAMPLE, FLOAT32_MAX, NUMBER_TYPES, json_kind, parse_json, plain_numbers, shown
+from gateway.json_values import (
+    EXAMPLE,
+    FLOAT32_MAX,
+    NUMBER_CELL_TYPES,
+    NUMBER_TYPES,
+    json_kind,
+    parse_json,
+    plain_numbers,
+    shown,
+)
+from gateway.tensors import MISSING_CATEGORY
 
 
 class PredictRequest(NamedTuple):
     # A NamedTuple, not a frozen dataclass: built on every request, and a frozen
     # dataclass pays an object.__setattr__ per field.
     rows: np.ndarray
-    """float32, C-contiguous, shape (n, number columns), every value finite."""
+    """float32, C-contiguous, shape (n, number columns), every value finite or NaN (a null: a gap)."""
     single: bool
     """True for {"features": [...]}, answered with the singular shape."""
     categories: np.ndarray | None = None
     """For a model with category columns: str objects, shape (n, category columns)."""
+    gaps: bool = False
+    """Whether a cell may be missing (NaN, or MISSING_CATEGORY): the model checks where."""
 
 
 @dataclass(frozen=True)
@@ -40,7 +52,12 @@ class Layout:
         return cls(tuple(names), tuple(kinds), "category" in kinds, orjson.dumps({"features": list(example)}).decode())
 
 
-def _explain(rows: Sequence[Any], n_features: int, field: str, single: bool) -> str:
+def _column(position: int, names: Sequence[str] | None) -> str:
+    """`position 2 (petal_length)`: where a value sits, by its column's name when known."""
+    return f"position {position} ({names[position]})" if names and position < len(names) else f"position {position}"
+
+
+def _explain(rows: Sequence[Any], n_features: int, field: str, single: bool, names: Sequence[str] | None) -> str:
     """Find the first bad element of rows that numpy refused, and say what it is."""
     for index, row in enumerate(rows):
         where = f'"{field}"' if single else f'"{field}" row {index}'
@@ -49,10 +66,12 @@ def _explain(rows: Sequence[Any], n_features: int, field: str, single: bool) -> 
         if len(row) != n_features:
             return f"{where} must hold {n_features} numbers, got {len(row)}"
         for position, value in enumerate(row):
+            if value is None:
+                continue  # a gap: the model says whether it takes one there
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                return f"{where} position {position} must be a number, got {json_kind(value)}"
+                return f"{where} {_column(position, names)} must be a number, got {json_kind(value)}"
             if not abs(value) <= FLOAT32_MAX:
-                return f"{where} position {position} is {value}, outside the float32 range (±3.4e38)"
+                return f"{where} {_column(position, names)} is {value}, outside the float32 range (±3.4e38)"
     return f'"{field}" must hold only finite numbers'
 
 
@@ -70,34 +89,38 @@ def row_list(value: Any, field: str, single: bool, max_rows: int, one_row: str) 
 
 
 def to_rows(
-    value: Any, n_features: int, max_rows: int, field: str, single: bool, may_hold_non_numbers: bool = True
-) -> np.ndarray:
-    """A JSON row (single) or list of rows as a float32 matrix, or InvalidInput saying why not.
+    value: Any, n_features: int, max_rows: int, field: str, single: bool, may_hold_non_numbers: bool = True,
+    names: Sequence[str] | None = None,
+) -> tuple[np.ndarray, bool]:
+    """A JSON row (single) or list of rows as a float32 matrix (null as NaN), and
+    whether it holds a null; or InvalidInput saying what is wrong, naming the column.
 
     may_hold_non_numbers=False, when the raw body shows that no string or boolean can
     be among the values, skips the element walk that finds them."""
     if single and plain_numbers(value, n_features):
-        return np.array([value], dtype=np.float32)
+        return np.array([value], dtype=np.float32), False
     rows = row_list(value, field, single, max_rows, f"a list of {n_features} numbers")
     # An explicit dtype: without one numpy stores every element at the width of the
     # longest string among them (one 20,000-character string in 10,000 numbers: 800 MB).
+    # A null becomes NaN, and only a null can: JSON has no NaN literal.
     try:
         with np.errstate(over="ignore"):
             matrix = np.array(rows, dtype=np.float64).astype(np.float32)
     except (ValueError, OverflowError, TypeError):
-        raise InvalidInput(_explain(rows, n_features, field, single)) from None
+        raise InvalidInput(_explain(rows, n_features, field, single, names)) from None
     # float64 takes a numeric string ("1.5") and a boolean as numbers; both are client errors here.
     if matrix.shape != (len(rows), n_features) or (may_hold_non_numbers and not all_numbers(rows)):
-        raise InvalidInput(_explain(rows, n_features, field, single))
-    if not np.isfinite(matrix).all():
-        raise InvalidInput(_explain(rows, n_features, field, single))
-    return matrix
+        raise InvalidInput(_explain(rows, n_features, field, single, names))
+    if np.isfinite(matrix).all():
+        return matrix, False
+    if np.isinf(matrix).any():
+        raise InvalidInput(_explain(rows, n_features, field, single, names))
+    return matrix, True
 
 
-# The Python types of JSON numbers (bool is its own type, so true and false are not among them).
 def all_numbers(rows: list[Any]) -> bool:
-    """Whether a list of rows (lists) holds only JSON numbers: no string, boolean or null."""
-    return all(type(row) is list and NUMBER_TYPES.issuperset(map(type, row)) for row in rows)
+    """Whether a list of rows (lists) holds only JSON numbers and nulls: no string or boolean."""
+    return all(type(row) is list and NUMBER_CELL_TYPES.issuperset(map(type, row)) for row in rows)
 
 
 def named_row(value: dict[str, Any], names: Sequence[str], where: str) -> list[Any]:
@@ -127,9 +150,11 @@ def by_position(value: Any, names: Sequence[str], field: str, single: bool, max_
     return rows
 
 
-def to_table(value: Any, layout: Layout, max_rows: int, field: str, single: bool) -> tuple[np.ndarray, np.ndarray]:
+def to_table(value: Any, layout: Layout, max_rows: int, field: str, single: bool
+             ) -> tuple[np.ndarray, np.ndarray, bool]:
     """Rows of numbers and category strings as a float32 matrix of the number columns
-    and an object matrix of the category columns, or InvalidInput naming the value."""
+    (null as NaN) and an object matrix of the category columns (null as
+    MISSING_CATEGORY), and whether any cell is missing; or InvalidInput naming the value."""
     n_columns = len(layout.names)
     rows = row_list(value, field, single, max_rows, f"a list of {n_columns} values")
     table = _table_in_bulk(rows, layout) if len(rows) >= BULK_TABLE_ROWS else None
@@ -138,26 +163,34 @@ def to_table(value: Any, layout: Layout, max_rows: int, field: str, single: bool
     # A few rows, or a batch the bulk check doubted: walk them, naming the first bad value.
     numbers: list[float] = []
     categories: list[str] = []
+    gaps = False
     for index, row in enumerate(rows):
         where = f'"{field}"' if single else f'"{field}" row {index}'
         if type(row) is not list or len(row) != n_columns:
             got = f"{len(row)} values" if type(row) is list else json_kind(row)
             raise InvalidInput(f"{where} must be a list of {n_columns} values ({', '.join(layout.names)}), got {got}")
         for position, (name, kind, item) in enumerate(zip(layout.names, layout.kinds, row)):
-            if kind == "number":
+            if item is None:
+                gaps = True
+                if kind == "number":
+                    numbers.append(np.nan)
+                else:
+                    categories.append(MISSING_CATEGORY)
+            elif kind == "number":
                 if type(item) not in NUMBER_TYPES:
                     raise InvalidInput(f"{where} position {position} ({name}) must be a number, got {json_kind(item)}")
                 if not -FLOAT32_MAX <= item <= FLOAT32_MAX:
                     raise InvalidInput(f"{where} position {position} ({name}) is {item}, outside the float32 range")
                 numbers.append(item)
             elif type(item) is str:
+                gaps = gaps or item == MISSING_CATEGORY
                 categories.append(item)
             else:
                 raise InvalidInput(
                     f"{where} position {position} ({name}) must be a string (a category), got {json_kind(item)}")
     n_numbers = layout.kinds.count("number")
     return (np.array(numbers, dtype=np.float32).reshape(len(rows), n_numbers),
-            np.array(categories, dtype=object).reshape(len(rows), n_columns - n_numbers))
+            np.array(categories, dtype=object).reshape(len(rows), n_columns - n_numbers), gaps)
 
 
 # From this many rows up, a table is checked column by column (numpy's set-up costs
@@ -167,7 +200,11 @@ def to_table(value: Any, layout: Layout, max_rows: int, field: str, single: bool
 BULK_TABLE_ROWS: Final = 4
 
 
-def _table_in_bulk(rows: list[Any], layout: Layout) -> tuple[np.ndarray, np.ndarray] | None:
+_NULL: Final = type(None)
+_CATEGORY_CELL_TYPES: Final = frozenset({str, _NULL})
+
+
+def _table_in_bulk(rows: list[Any], layout: Layout) -> tuple[np.ndarray, np.ndarray, bool] | None:
     """The table, checked column by column (a type set per column, numpy for the
     range): several times cheaper than a walk of every value. None at the first doubt,
     for the walk to explain."""
@@ -176,11 +213,16 @@ def _table_in_bulk(rows: list[Any], layout: Layout) -> tuple[np.ndarray, np.ndar
         if type(row) is not list or len(row) != n_columns:
             return None
     numbers, categories = [], []
+    gaps = False
     for kind, column in zip(layout.kinds, zip(*rows)):
         types = set(map(type, column))
-        if kind == "number" and types <= NUMBER_TYPES:
-            numbers.append(column)
-        elif kind != "number" and types == {str}:
+        if kind == "number" and types <= NUMBER_CELL_TYPES:
+            numbers.append(column)  # a null becomes NaN below
+            gaps = gaps or _NULL in types
+        elif kind != "number" and types <= _CATEGORY_CELL_TYPES:
+            if _NULL in types:
+                column = tuple(MISSING_CATEGORY if item is None else item for item in column)
+            gaps = gaps or MISSING_CATEGORY in column
             categories.append(column)
         else:
             return None
@@ -188,12 +230,12 @@ def _table_in_bulk(rows: list[Any], layout: Layout) -> tuple[np.ndarray, np.ndar
         matrix = np.array(numbers, dtype=np.float64).reshape(len(numbers), len(rows))
     except OverflowError:  # an integer past float64
         return None
-    if not (np.abs(matrix) <= FLOAT32_MAX).all():
+    if not (np.abs(matrix[~np.isnan(matrix)] if gaps else matrix) <= FLOAT32_MAX).all():
         return None
     strings = np.empty((len(categories), len(rows)), dtype=object)
     for index, column in enumerate(categories):
         strings[index] = column
-    return np.ascontiguousarray(matrix.T, dtype=np.float32), np.ascontiguousarray(strings.T)
+    return np.ascontiguousarray(matrix.T, dtype=np.float32), np.ascontiguousarray(strings.T), gaps
 
 
 def decode_predict(body: bytes, n_features: int, max_rows: int, layout: Layout | None = None) -> PredictRequest:
@@ -215,13 +257,14 @@ def decode_predict(body: bytes, n_features: int, max_rows: int, layout: Layout |
             type(value) is list and value and type(value[0]) is dict)):
         value = by_position(value, layout.names, field, single, max_rows)
         if layout.per_column:
-            numbers, categories = to_table(value, layout, max_rows, field, single)
-            return PredictRequest(numbers, single, categories)
+            numbers, categories, gaps = to_table(value, layout, max_rows, field, single)
+            return PredictRequest(numbers, single, categories, gaps)
     # A string needs quotes beyond the field name's two, a boolean its literal; without
     # either in the raw body, the element walk that finds them is skipped.
     may_hold_non_numbers = body.count(b'"') > 2 or b"true" in body or b"false" in body
-    rows = to_rows(value, n_features, max_rows, field, single, may_hold_non_numbers)
-    return PredictRequest(rows, single)
+    rows, gaps = to_rows(value, n_features, max_rows, field, single, may_hold_non_numbers,
+                         None if layout is None else layout.names)
+    return PredictRequest(rows, single, None, gaps)
 
 
 def encode_values(values: np.ndarray, single: bool) -> bytes:

@@ -54,7 +54,7 @@ class PredictEndpoint(HotEndpoint):
         if body:
             require_json(scope)
         request = decode_predict(body, model.n_features, service.settings.max_batch_rows, model.layout)
-        prediction = service.predict(model, request.rows, request.categories, scope)
+        prediction = service.predict(model, request.rows, request.categories, scope, request.gaps)
         if prediction.values is not None:
             return JSON, encode_values(prediction.values, request.single), self.headers.of(model.card)
         payload = encode_predict(prediction.labels, prediction.probabilities, model.card.classes, request.single)

@@ -44,13 +44,16 @@ class Service:
         return self._model
 
     def predict(self, model: Model, rows: np.ndarray, categories: np.ndarray | None,
-                scope: Scope | None = None) -> Prediction:
+                scope: Scope | None = None, gaps: bool = False) -> Prediction:
         """Score decoded rows with the model the route resolved, and count them, for every
-        prediction route: rows with an unseen category (refused where the model refuses
-        them), then, per task, the answers, rows outside the training range and outside
-        the proven region; the rows on the request's span when it is traced; and log
-        the payload when it is sampled."""
+        prediction route: missing cells per column where the decoder saw a gap (refused
+        where the model's card refuses one), rows with an unseen category (refused where
+        the model refuses them), then, per task, the answers, rows outside the training
+        range and outside the proven region; the rows on the request's span when it is
+        traced; and log the payload when it is sampled."""
         metrics = self.metrics
+        if gaps:
+            metrics.observe_gaps(model.gaps(rows, categories))
         if categories is not None:
             metrics.observe_unseen(model.unseen(categories))
         prediction = model.predict(rows, categories)

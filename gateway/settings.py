@@ -108,10 +108,15 @@ class Settings:
             )
 
 
+def env_name(setting: str) -> str:
+    """The variable that sets a field: env_name("max_body_bytes") is GATEWAY_MAX_BODY_BYTES."""
+    return PREFIX + setting.upper()
+
+
 def describe() -> str:
     """Every variable with its default and meaning: `python -m gateway --help`."""
     return "\n".join(
-        f"  {PREFIX + spec.name.upper():<26} {spec.metadata['help']} (default {spec.default})"
+        f"  {env_name(spec.name):<26} {spec.metadata['help']} (default {spec.default})"
         for spec in fields(Settings)
     )
 
@@ -140,7 +145,7 @@ def _parser(annotation: Any) -> Callable[[str], Any]:
 
 def from_env(environ: Mapping[str, str]) -> Settings:
     """Build settings from GATEWAY_* variables; unknown GATEWAY_* names are errors too."""
-    known = {PREFIX + f.name.upper(): f for f in fields(Settings)}
+    known = {env_name(f.name): f for f in fields(Settings)}
     unknown = sorted(name for name in environ if name.startswith(PREFIX) and name not in known)
     if unknown:
         raise SettingsError(f"unknown setting {', '.join(unknown)}; known: {', '.join(sorted(known))}")

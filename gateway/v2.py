@@ -82,7 +82,7 @@ class InferEndpoint(HotEndpoint):
         require_oip_content(scope, binary=header_length is not None)
         input_specs, output_types = self.tensors.of(model)
         request = decode_infer(body, header_length, input_specs, model.output_names, service.settings.max_batch_rows)
-        prediction = service.predict(model, request.rows, request.categories, scope)
+        prediction = service.predict(model, request.rows, request.categories, scope, request.gaps)
         if prediction.values is not None:
             arrays = {model.output_names[0]: prediction.values.reshape(-1, 1)}
         else:

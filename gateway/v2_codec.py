@@ -15,7 +15,8 @@ import numpy as np
 import orjson
 
 from gateway.errors import InvalidInput
-from gateway.json_values import NUMBER_TYPES, json_kind, parse_json, plain_numbers, shown
+from gateway.json_values import NUMBER_CELL_TYPES, json_kind, parse_json, plain_numbers, shown
+from gateway.tensors import MISSING_CATEGORY
 
 JSON_CONTENT: Final = b"application/json"
 BINARY_CONTENT: Final = b"application/octet-stream"
@@ -49,6 +50,8 @@ class InferRequest:
     outputs: Sequence[RequestedOutput]
     categories: np.ndarray | None = None
     """For a model with one input per column: the BYTES inputs' strings, (n, category columns)."""
+    gaps: bool = False
+    """Whether a cell may be missing (NaN in FP32, null or "" in BYTES): the model checks where."""
 
 
 def split_body(body: bytes, header_length: bytes | None) -> tuple[bytes, memoryview]:
@@ -100,10 +103,11 @@ def _json_data(data: Any, name: str, shape: tuple[int, int]) -> np.ndarray:
         raise InvalidInput(f'input "{name}" data must be a list of numbers, got {json_kind(data)}')
     # Types first, then numpy with an explicit dtype: without one, numpy stores every
     # element at the width of the longest string among them (one 20,000-character
-    # string in 10,000 numbers: 800 MB), and float64 alone would parse "1.5".
+    # string in 10,000 numbers: 800 MB), and float64 alone would parse "1.5". A null
+    # (a gap) becomes NaN.
     kinds = _kinds(data)
     if kinds:
-        raise InvalidInput(f'input "{name}" data must hold only numbers ({kinds} found)')
+        raise InvalidInput(f'input "{name}" data must hold only numbers and nulls ({kinds} found)')
     try:
         values = np.array(data, dtype=np.float64)
     except (ValueError, OverflowError):
@@ -128,14 +132,14 @@ def _kinds(data: list[Any]) -> str:
         lists = []
         for values in level:
             types = set(map(type, values))
-            if types <= NUMBER_TYPES:
+            if types <= NUMBER_CELL_TYPES:
                 continue
             if list in types:
                 if depth == _MAX_NESTING:
                     found.add("lists nested deeper than the shape")
                 else:
                     lists.extend(value for value in values if type(value) is list)
-            found.update(json_kind(value) for value in values if type(value) not in NUMBER_TYPES
+            found.update(json_kind(value) for value in values if type(value) not in NUMBER_CELL_TYPES
                          and type(value) is not list)
         level = lists
     return ", ".join(sorted(found))
@@ -146,12 +150,16 @@ _LENGTH: Final = np.dtype("<u4")
 
 
 def _strings(values: list[Any], name: str) -> list[str]:
-    """A BYTES input's JSON data: one string per row, flat or nested one per row."""
+    """A BYTES input's JSON data: one string per row, flat or nested one per row; a
+    null (a gap) as MISSING_CATEGORY, the empty string."""
     if all(type(value) is list and len(value) == 1 for value in values):
         values = [value[0] for value in values]
     for position, value in enumerate(values):
-        if type(value) is not str:
-            raise InvalidInput(f'input "{name}" data position {position} must be a string, got {json_kind(value)}')
+        if value is None:
+            values[position] = MISSING_CATEGORY
+        elif type(value) is not str:
+            raise InvalidInput(f'input "{name}" data position {position} must be a string or null, got'
+                               f' {json_kind(value)}')
     return values
 
 
@@ -218,14 +226,17 @@ def _binary_data(
     return np.frombuffer(binary, dtype=dtype, count=prod(shape), offset=offset).reshape(shape)
 
 
-def _finite_float32(values: np.ndarray, name: str) -> np.ndarray:
-    """C-contiguous, aligned float32; values beyond FP32 overflow to inf and are refused with NaN."""
+def _float32(values: np.ndarray, name: str) -> tuple[np.ndarray, bool]:
+    """C-contiguous, aligned float32, and whether it holds NaN (a gap); values beyond
+    FP32 overflow to inf and are refused with infinities."""
     if values.dtype != np.float32 or not values.flags.c_contiguous or not values.flags.aligned:
         with np.errstate(over="ignore", invalid="ignore"):
             values = np.require(values, np.float32, ["C", "A"])
-    if not np.isfinite(values).all():
-        raise InvalidInput(f'input "{name}" holds NaN, infinite or out-of-FP32-range values')
-    return values
+    if np.isfinite(values).all():
+        return values, False
+    if np.isinf(values).any():
+        raise InvalidInput(f'input "{name}" holds infinite or out-of-FP32-range values')
+    return values, True
 
 
 def decode_infer(
@@ -247,6 +258,7 @@ def decode_infer(
         raise InvalidInput(f'"inputs" must be a non-empty list of tensors, such as one named "{first}"')
     decoded: dict[str, np.ndarray] = {}
     offset = 0
+    gaps = False
     for item in inputs:
         tensor = _object(item, "each input")
         name = tensor.get("name")
@@ -258,6 +270,7 @@ def decode_infer(
             raise InvalidInput(f'input "{name}" is given more than once')
         if input_spec.datatype == "BYTES":
             decoded[name], taken = _bytes_input(tensor, name, binary, offset, max_rows)
+            gaps = gaps or MISSING_CATEGORY in decoded[name]
             offset += taken
             continue
         n_features = input_spec.shape[1]
@@ -285,18 +298,19 @@ def decode_infer(
             values = _json_data(data, name, shape)
         else:
             raise InvalidInput(f'input "{name}" has neither "data" nor a binary_data_size parameter')
-        decoded[name] = _finite_float32(values, name)
+        decoded[name], nan = _float32(values, name)
+        gaps = gaps or nan
     if offset != len(binary):
         raise InvalidInput(f"{len(binary) - offset} bytes follow the binary tensors the header describes")
     outputs = _requested_outputs(document, parameters, output_names)
     if len(input_specs) == 1:
-        return InferRequest(request_id, decoded[first], outputs)
-    return _per_column(request_id, decoded, input_specs, outputs)
+        return InferRequest(request_id, decoded[first], outputs, None, gaps)
+    return _per_column(request_id, decoded, input_specs, outputs, gaps)
 
 
 def _per_column(
     request_id: str | None, decoded: dict[str, np.ndarray], input_specs: dict[str, TensorSpec],
-    outputs: Sequence[RequestedOutput],
+    outputs: Sequence[RequestedOutput], gaps: bool,
 ) -> InferRequest:
     """One tensor per column, joined into the number matrix and the category matrix."""
     missing = [name for name in input_specs if name not in decoded]
@@ -314,6 +328,7 @@ def _per_column(
         np.ascontiguousarray(np.hstack(numbers) if numbers else np.empty((rows, 0), np.float32), dtype=np.float32),
         outputs,
         np.hstack(strings) if strings else np.empty((rows, 0), dtype=object),
+        gaps,
     )
 
 

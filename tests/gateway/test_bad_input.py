@@ -17,9 +17,13 @@ CASES = [
     ("short row", b'{"features": [5.1, 3.5, 1.4]}', JSON, 400, "must hold 4 numbers, got 3"),
     ("long row", b'{"features": [5.1, 3.5, 1.4, 0.2, 9]}', JSON, 400, "must hold 4 numbers, got 5"),
     ("ragged rows", b'{"instances": [[1, 2, 3, 4], [1, 2]]}', JSON, 400, "row 1 must hold 4 numbers, got 2"),
-    ("string value", b'{"features": ["5.1", 3.5, 1.4, 0.2]}', JSON, 400, "position 0 must be a number, got a string"),
-    ("boolean value", b'{"features": [5.1, true, 1.4, 0.2]}', JSON, 400, "position 1 must be a number, got a boolean"),
-    ("null value", b'{"features": [5.1, 3.5, null, 0.2]}', JSON, 400, "position 2 must be a number, got null"),
+    ("string value", b'{"features": ["5.1", 3.5, 1.4, 0.2]}', JSON, 400,
+     "position 0 (sepal length (cm)) must be a number, got a string"),
+    ("boolean value", b'{"features": [5.1, true, 1.4, 0.2]}', JSON, 400,
+     "position 1 (sepal width (cm)) must be a number, got a boolean"),
+    ("null where the model takes no gap", b'{"features": [5.1, 3.5, null, 0.2]}', JSON, 400,
+     "petal length (cm) is missing (null, or NaN in a binary tensor) in 1 row(s), and this model refuses a missing"
+     " petal length (cm)"),
     ("nested garbage", b'{"features": [5.1, 3.5, {"x": [1]}, 0.2]}', JSON, 400, "got an object"),
     ("features object, unknown name", b'{"features": {"a": 1}}', JSON, 400,
      "names unknown feature 'a'; the features are sepal length (cm), sepal width (cm)"),
@@ -28,7 +32,7 @@ CASES = [
      "lacks feature petal width (cm)"),
     ("features object, a string value",
      b'{"features": {"sepal length (cm)": "5.1", "sepal width (cm)": 3.5, "petal length (cm)": 1.4,'
-     b' "petal width (cm)": 0.2}}', JSON, 400, "position 0 must be a number, got a string"),
+     b' "petal width (cm)": 0.2}}', JSON, 400, "position 0 (sepal length (cm)) must be a number, got a string"),
     ("instances, named then positional",
      b'{"instances": [{"sepal length (cm)": 5.1, "sepal width (cm)": 3.5, "petal length (cm)": 1.4,'
      b' "petal width (cm)": 0.2}, [5.1, 3.5, 1.4, 0.2]]}', JSON, 400,
@@ -71,7 +75,9 @@ def test_body_over_the_limit_is_413_from_its_declared_length(client, settings):
     assert len(body) > settings.max_body_bytes
     response = client.post("/predict", content=body, headers=JSON)
     assert response.status_code == 413
-    assert f"limit of {settings.max_body_bytes} bytes" in response.json()["error"]
+    assert response.json()["error"] == (
+        f"request body of {len(body)} bytes exceeds {settings.max_body_bytes} bytes (GATEWAY_MAX_BODY_BYTES)"
+    )
 
 
 @pytest.mark.parametrize(("method", "path", "status", "message"), [

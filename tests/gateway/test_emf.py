@@ -109,7 +109,7 @@ def test_the_documents_of_an_interval_are_valid_and_add_up(card):
 def test_the_metrics_are_what_metric_names_lists(card):
     tally = emf.EmfTally(card, "ns", LATENCY_BUCKETS)
     tally.add_requests("/predict", 200, 1, [1] + [0] * len(LATENCY_BUCKETS))
-    tally.add_rows(1, 0, 0, 0, [1, 0, 0])
+    tally.add_rows(1, 0, 0, 0, [1, 0, 0], 0.0, [0, 1, 0, 0])
     emitted = {metric["Name"] for line in tally.documents()
                for directive in json.loads(line)["_aws"]["CloudWatchMetrics"] for metric in directive["Metrics"]}
     assert emitted == emf.metric_names(card)

@@ -103,7 +103,7 @@ CORPUS = [
     ("wrong method", b"DELETE /predict HTTP/1.1\r\nHost: x\r\n\r\n", 405, b"not allowed"),
     ("very long path", b"GET /" + b"a" * 7000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 404, b"no route"),
     ("declared 50 MB", b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-     b"Content-Length: 52428800\r\n\r\n", 413, b"exceeds the limit"),
+     b"Content-Length: 52428800\r\n\r\n", 413, b"exceeds 1048576 bytes (GATEWAY_MAX_BODY_BYTES)"),
     ("numeric string", post(b'{"features": ["5.1", 3.5, 1.4, 0.2]}'), 400, b"must be a number, got a string"),
     ("numeric strings in a batch", post(b'{"instances": [[5.1, 3.5, 1.4, 0.2], ["1", "2", "3", "4"]]}'), 400,
      b"must be a number, got a string"),

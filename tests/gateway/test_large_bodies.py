@@ -74,5 +74,5 @@ CLIENTS = {"urllib": with_urllib, "httpx": with_httpx, "curl": with_curl}
 def test_every_client_reads_the_413_and_its_message(gateway, tmp_path, client, megabytes, chunked):
     status, payload = CLIENTS[client](gateway.url + "/predict", megabytes * 1_000_000, chunked, tmp_path)
     assert status == 413
-    assert "exceeds the limit of 1048576 bytes" in orjson.loads(payload)["error"]
+    assert orjson.loads(payload)["error"].endswith(" exceeds 1048576 bytes (GATEWAY_MAX_BODY_BYTES)")
     assert httpx.get(gateway.url + "/health").status_code == 200

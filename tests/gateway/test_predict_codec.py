@@ -49,7 +49,6 @@ def test_booleans_elsewhere_in_the_body_do_not_trip_the_row_check():
         ({"features": [1, 2, 3, 4, 5]}, "got 5"),
         ({"features": []}, "got 0"),
         ({"features": [1, "2", 3, 4]}, "position 1 must be a number, got a string"),
-        ({"features": [1, 2, None, 4]}, "position 2 must be a number, got null"),
         ({"features": [True, 2, 3, 4]}, "position 0 must be a number, got a boolean"),
         ({"features": [1, 2, 3, {"a": 1}]}, "position 3 must be a number, got an object"),
         ({"features": [[1, 2, 3, 4]]}, "must hold 4 numbers, got 1"),
@@ -104,6 +103,24 @@ def test_a_numeric_string_is_not_a_number():
         decode_predict(b'{"instances": [[1, "2", 3, 4]]}', n_features=4, max_rows=10)
 
 
+def test_a_null_is_a_gap_passed_on_as_nan():
+    """The codec takes null anywhere a number goes and flags the request; the model
+    says whether the column takes a gap (tests/gateway/test_gaps.py)."""
+    one = decode({"features": [1, 2, None, 4]})
+    many = decode({"instances": [[1, 2, 3, 4], [None, None, None, None]]})
+    complete = decode({"instances": [[1, 2, 3, 4]]})
+    assert one.gaps and np.isnan(one.rows[0, 2]) and np.isfinite(one.rows[0, [0, 1, 3]]).all()
+    assert many.gaps and np.isnan(many.rows[1]).all() and not np.isnan(many.rows[0]).any()
+    assert not complete.gaps
+
+
+def test_a_numbers_only_model_names_the_column_of_a_bad_value():
+    layout = Layout.of(["a", "b", "c", "d"], ["number"] * 4, [1, 2, 3, 4])
+    message = '"instances" row 1 position 3 (d) must be a number, got a string'
+    with pytest.raises(InvalidInput, match=re.escape(message)):
+        decode_predict(b'{"instances": [[1, 2, 3, 4], [1, 2, 3, "x"]]}', 4, 10, layout)
+
+
 MIXED = Layout.of(["n1", "n2", "c1"], ["number", "number", "category"], [1.0, 2.0, "a"])
 
 
@@ -115,6 +132,20 @@ def test_a_mixed_table_is_the_same_walked_or_in_bulk(rows):
     assert request.rows.dtype == np.float32 and request.rows.flags.c_contiguous
     assert request.rows.tolist() == [[i, i + 0.5] for i in range(rows)]
     assert request.categories.tolist() == [[f"c{i % 3}"] for i in range(rows)]
+
+
+@pytest.mark.parametrize("rows", [1, 3, 4, 200])
+def test_null_in_a_mixed_table_is_a_gap_walked_or_in_bulk(rows):
+    """null is NaN in a number column and MISSING_CATEGORY in a category column, and so is
+    an empty category string: the same walked or in bulk."""
+    body = orjson.dumps({"instances": [[None, 1.5, None], [2.0, None, ""]] + [[1.0, 2.0, "a"]] * (rows - 2)
+                         if rows >= 2 else [[None, 1.5, None]]})
+    request = decode_predict(body, 3, 1000, MIXED)
+    assert request.gaps
+    assert np.isnan(request.rows[0, 0]) and request.rows[0, 1] == 1.5 and request.categories[0, 0] == ""
+    if rows >= 2:
+        assert np.isnan(request.rows[1, 1]) and request.categories[1, 0] == ""
+    assert not decode_predict(orjson.dumps({"instances": [[1.0, 2.0, "a"]] * rows}), 3, 1000, MIXED).gaps
 
 
 @pytest.mark.parametrize(("bad", "message"), [

@@ -9,6 +9,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import orjson
 import pytest
 
 from gateway.metrics import FLUSH_SECONDS
@@ -39,6 +40,11 @@ def raw_request(port: int, head: bytes, body_parts: list[bytes], pause: float = 
         return read_response(connection)
 
 
+def error_of(reply: bytes) -> str:
+    """The `error` of a raw reply's JSON body."""
+    return orjson.loads(reply.partition(b"\r\n\r\n")[2])["error"]
+
+
 def test_oversized_body_is_refused_before_it_is_sent(start_gateway):
     gateway = start_gateway(max_body_bytes="65536")
     head = (
@@ -48,7 +54,8 @@ def test_oversized_body_is_refused_before_it_is_sent(start_gateway):
     # Only the head is sent: the 413 must come from the declared length alone.
     reply = raw_request(gateway.port, head, [])
     assert reply.startswith(b"HTTP/1.1 413 ")
-    assert b"exceeds the limit of 65536 bytes" in reply
+    # The answer names the limit and the variable that raises it.
+    assert error_of(reply) == "request body of 52428800 bytes exceeds 65536 bytes (GATEWAY_MAX_BODY_BYTES)"
     assert httpx.get(gateway.url + "/health").status_code == 200
 
 
@@ -59,6 +66,7 @@ def test_chunked_body_over_the_limit_is_cut_off_while_reading(start_gateway):
     # 200 chunks would be 3.2 MB; the answer must come after about 4 of them.
     reply = raw_request(gateway.port, head, [chunk] * 200, pause=0.002)
     assert reply.startswith(b"HTTP/1.1 413 ")
+    assert error_of(reply) == "request body exceeds 65536 bytes (GATEWAY_MAX_BODY_BYTES)"
     assert httpx.get(gateway.url + "/health").status_code == 200
 
 

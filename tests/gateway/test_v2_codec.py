@@ -81,7 +81,7 @@ def test_binary_input(datatype):
     (request([tensor([[1, 2, 3, 4, 5, 6, 7, 8]], shape=(2, 4))]), "nested as [1, 8]"),
     (request([tensor([1, 2, 3, "4", 1, 2, 3, 4])]), "a string found"),
     (request([tensor([1, 2, 3, True, 1, 2, 3, 4])]), "a boolean found"),
-    (request([tensor([1, 2, 3, None, 1, 2, 3, 4])]), "null found"),
+    (request([tensor([1, 2, 3, {}, 1, 2, 3, 4])]), "an object found"),
     (request([tensor([1, 2, 3, 1e39, 1, 2, 3, 4])]), "out-of-FP32-range"),
     (request([tensor([[1, 2, 3, 1e39]] * 20, shape=(20, 4))]), "out-of-FP32-range"),
     (request([{**tensor(), "name": "features"}]), "unknown input 'features'"),
@@ -129,13 +129,27 @@ def test_binary_section_without_any_binary_input_is_refused():
         decode(request(), b"12345678")
 
 
-def test_binary_nan_and_infinity_are_refused():
-    for bad in (np.nan, np.inf, -np.inf):
+def test_binary_infinity_is_refused():
+    for bad in (np.inf, -np.inf):
         rows = np.array(ROWS)
         rows[1, 2] = bad
         document, payload = binary_request(rows)
-        with pytest.raises(InvalidInput, match="NaN, infinite"):
+        with pytest.raises(InvalidInput, match="infinite"):
             decode(document, payload)
+
+
+def test_a_gap_is_nan_in_binary_and_null_in_json_and_is_flagged():
+    """The decoder passes a gap on as NaN and says so; the model decides whether the
+    column takes one (tests/gateway/test_gaps.py)."""
+    rows = np.array(ROWS)
+    rows[1, 2] = np.nan
+    document, payload = binary_request(rows)
+    binary = decode(document, payload)
+    as_json = decode(request([tensor([1, 2, 3, None, 1, 2, 3, 4])]))
+    complete = decode(request())
+    assert binary.gaps and np.isnan(binary.rows[1, 2]) and np.isfinite(np.delete(binary.rows.ravel(), 6)).all()
+    assert as_json.gaps and np.isnan(as_json.rows[0, 3]) and as_json.rows.dtype == np.float32
+    assert not complete.gaps
 
 
 def test_fp64_beyond_fp32_is_refused():
