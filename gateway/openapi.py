@@ -5,7 +5,7 @@ version) is read from its card by `document`; the rest is static.
 """
 from typing import Any, Final, Iterable
 
-from gateway.card_reader import ModelCard
+from gateway.card_reader import Column, ModelCard
 
 _FLOAT32 = {"type": "number", "minimum": -3.4028234663852886e38, "maximum": 3.4028234663852886e38}
 _MODEL_HEADERS = {
@@ -243,11 +243,18 @@ def _request_examples(card: ModelCard) -> tuple[dict[str, Any], dict[str, Any]]:
     return predict, infer
 
 
+def _cell(column: Column) -> dict[str, Any]:
+    """A column's value; null too where the card says the model takes a gap there."""
+    kind = _FLOAT32 if column.kind == "number" else {"type": "string"}
+    return {"anyOf": [kind, {"type": "null"}]} if column.takes_gaps else kind
+
+
 def _rows(card: ModelCard, example: list[Any]) -> dict[str, Any]:
     """A row by position (numbers, or numbers and category strings) or by feature name."""
-    kinds = [_FLOAT32 if c.kind == "number" else {"type": "string"} for c in card.columns]
-    description = ", ".join(f"{c.name} ({c.kind})" for c in card.columns)
-    if card.has_categories:
+    kinds = [_cell(c) for c in card.columns]
+    description = ", ".join(f"{c.name} ({c.kind}{', null when missing' if c.takes_gaps else ''})"
+                            for c in card.columns)
+    if card.has_categories or any(c.takes_gaps for c in card.columns):
         positional: dict[str, Any] = {"type": "array", "prefixItems": kinds, "items": False}
     else:
         positional = {"type": "array", "items": _FLOAT32}

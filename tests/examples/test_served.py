@@ -15,17 +15,6 @@ from tests.support import EXAMPLES
 from tests.specs import strict_churn
 
 
-@pytest.fixture
-def serve(built_examples, start_gateway):
-    """Start a gateway on one built example: (its card, the gateway)."""
-    def start(name: str):
-        folder = built_examples[name]
-        card = json.loads((folder / f"{name}.json").read_text())
-        gateway = start_gateway(model_path=str(folder / f"{name}.onnx"), card_path=str(folder / f"{name}.json"))
-        return card, gateway
-    return start
-
-
 def held_out(repo_root, name: str):
     trained = train(load_spec(repo_root / "models" / "examples" / name / f"{name}.toml"))
     rows = trained.data.x_test
