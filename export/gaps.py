@@ -28,6 +28,7 @@ BOX_GAPS_POINTS: Final = 20_000
 BOX_GAPS_SHARE: Final = 0.1
 # How the probe set of one column's gap is named; its failure is explained by column.
 ALONE_PREFIX: Final = "gap in "
+
 # What the parity gate tells a user whose conversion loses a column's gap routing.
 IMPUTE_ADVICE: Final = ("the conversion loses the estimator's own missing-value routing (skl2onnx drops it for"
                         " DecisionTree and RandomForest, sklearn-onnx issue 1253): impute the column in the"

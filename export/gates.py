@@ -34,9 +34,10 @@ class ParityFigures:
         return self.label_mismatches == 0 and self.probability_violations == 0
 
     @property
-    def failures(self) -> int:
-        """Rows that fail: a label difference not excused, or a probability beyond tolerance."""
-        return self.label_mismatches + self.probability_violations
+    def failures(self) -> str:
+        """What failed, in words: the label differences and probabilities beyond tolerance (a row may have both)."""
+        return (f"{self.label_mismatches} label differences and {self.probability_violations} rows of"
+                f" probabilities beyond tolerance in {self.rows} rows")
 
 
 _MEASURED: Final = ("max_abs_diff", "max_tolerance")
@@ -80,8 +81,8 @@ class ValueParityFigures:
         return self.value_violations == 0
 
     @property
-    def failures(self) -> int:
-        return self.value_violations
+    def failures(self) -> str:
+        return f"{self.value_violations} of {self.rows} values beyond tolerance"
 
 
 @dataclass(frozen=True)

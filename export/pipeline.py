@@ -11,7 +11,7 @@ from export.errors import InputError
 from export.datasets import Dataset
 from export.gaps import ALONE_PREFIX, IMPUTE_ADVICE, Gaps, alone, discover, gap_probe_sets
 from export.gates import ParityResult, QualityResult, parity_gate, quality_gate, value_tolerance
-from export.probes import RANDOM_POINTS, RANDOM_SEED, UNSEEN, Categories, probe_sets
+from export.probes import RANDOM_POINTS, RANDOM_SEED, UNSEEN, Categories, ProbeSet, probe_sets
 from export.runtime import OnnxModel
 from export.spec import Gate, ModelSpec, load_spec
 from export.train import TrainedModel, train
@@ -87,13 +87,16 @@ def served_gaps(trained: TrainedModel, model: OnnxModel, gate: Gate) -> Gaps:
         if not result.passed:
             figures = result.sets[0]
             gaps = gaps.demote(name, f"scikit-learn answers a gap here (training had none) but the ONNX model"
-                                     f" answers {figures.failures} of {figures.rows} such rows otherwise;"
-                                     f" {IMPUTE_ADVICE}")
+                                     f" answers otherwise ({figures.failures}); {IMPUTE_ADVICE}")
     return gaps
 
 
-def explain(parity: ParityResult) -> ParityResult:
-    """The failed single-column gap sets, each named by column with what to do about it."""
+def explain(parity: ParityResult, probes: list[ProbeSet]) -> ParityResult:
+    """The failed single-column gap sets, each named by column with what to do about it,
+    where only sets holding gaps failed (else the cause lies elsewhere)."""
+    gap_free = {probe.name for probe in probes if not probe.rows.missing().any()}
+    if any(not s.ok and s.name in gap_free for s in parity.sets):
+        return parity
     notes = [f"{s.name[len(ALONE_PREFIX):]}: onnxruntime answers a gap in this column otherwise than scikit-learn;"
              f" {IMPUTE_ADVICE}" for s in parity.sets if not s.ok and s.name.startswith(ALONE_PREFIX)]
     return dataclasses.replace(parity, notes=tuple(notes))
@@ -108,7 +111,7 @@ def run_gates(
     gaps = served_gaps(trained, model, gate)
     probes = probe_sets(data, categories, random_points=random_points)
     probes += gap_probe_sets(data, categories, gaps, RANDOM_SEED)
-    parity = explain(parity_gate(trained.estimator, model, probes, gate.tolerance, value_scale(data)))
+    parity = explain(parity_gate(trained.estimator, model, probes, gate.tolerance, value_scale(data)), probes)
     quality = quality_gate(model, data.x_test, data.y_test, gate, baseline)
     return model, parity, quality, Proven(categories, gaps)
 

@@ -107,10 +107,23 @@ def _builtin(spec: ModelSpec, name: str, data: Dataset | None) -> Any:
     return Pipeline([*steps, ("model", estimator)]) if steps else estimator
 
 
+def _parts(estimator: Any) -> list[Any]:
+    """The estimator and every step, transformer and wrapped estimator inside it, however deep."""
+    found, pending = [], [estimator]
+    while pending:
+        part = pending.pop()
+        found.append(part)
+        pending.extend(step for _, step in getattr(part, "steps", ()))
+        pending.extend(transformer for _, transformer, _ in getattr(part, "transformers", ()))
+        pending.extend(inner for inner in (getattr(part, "estimator", None), getattr(part, "regressor", None))
+                       if inner is not None)
+    return found
+
+
 def _native_categories(spec: ModelSpec, estimator: Any) -> None:
     """HistGradientBoosting's own categorical splits convert silently wrong
     (sklearn-onnx issues 1051 and 1101): refused before any training."""
-    for step in [estimator, *(s for _, s in getattr(estimator, "steps", ()))]:
+    for step in _parts(estimator):
         if isinstance(step, (HistGradientBoostingClassifier, HistGradientBoostingRegressor)):
             chosen = step.get_params().get("categorical_features")
             if chosen is not None and not (isinstance(chosen, str) and chosen == "from_dtype"):
