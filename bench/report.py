@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from bench.workloads import GAP_SHARE
+
 
 @dataclass(frozen=True)
 class Goal:
@@ -148,10 +150,13 @@ def headline(results: dict) -> list[str]:
     if "gateway-mixed" in measured:
         mixed = measured["gateway-mixed"]["loads"]
         lines.append(
-            f"mixed example (numbers and categories): one row {mixed['mixed-1']['32']['requests_per_second']:,.0f}"
+            f"mixed example (numbers, categories and gaps): one row"
+            f" {mixed['mixed-1']['32']['requests_per_second']:,.0f}"
             f" requests/s by position, {mixed['mixed-1-named']['32']['requests_per_second']:,.0f} by name;"
-            f" 1,000-row batches {mixed['mixed-1000']['32']['rows_per_second'] / 1e6:.2f} M rows/s on /predict,"
-            f" {mixed['mixed-v2-1000']['32']['rows_per_second'] / 1e6:.2f} M rows/s on v2 (BYTES columns)")
+            f" 1,000-row batches {mixed['mixed-1000']['32']['rows_per_second'] / 1e6:.2f} M rows/s on /predict"
+            + (f" ({mixed['mixed-1000-gaps']['32']['rows_per_second'] / 1e6:.2f} M with {GAP_SHARE:.0%} of the"
+               f" cells null)" if "mixed-1000-gaps" in mixed else "")
+            + f", {mixed['mixed-v2-1000']['32']['rows_per_second'] / 1e6:.2f} M rows/s on v2 (BYTES columns)")
     loads = measured["gateway"]["loads"]
     if "v2-json-1" in loads:
         lines.append(f"v2 JSON infer, one row: {loads['v2-json-1']['32']['requests_per_second'] / gateway:.0%} of "

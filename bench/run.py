@@ -25,7 +25,7 @@ from bench import report, sizes
 from bench.load import run_wrk
 from bench.otlp import otlp_receiver
 from bench.servers import REPO, VENVS, Running, free_port, specs
-from bench.workloads import MIXED_SPEC, write, write_mixed
+from bench.workloads import MIXED_NAME, MIXED_SPEC, write, write_mixed
 
 COMMAND = "make bench"
 # The order servers are measured in, each round. The gateway's variants come right
@@ -41,7 +41,7 @@ SCENARIOS = {
     "flask": ["predict-1"],
     "gunicorn": ["predict-1"],
     "bare-asgi": ["predict-1"],
-    "gateway-mixed": ["mixed-1", "mixed-1-named", "mixed-1000", "mixed-v2-1000"],
+    "gateway-mixed": ["mixed-1", "mixed-1-named", "mixed-1000", "mixed-1000-gaps", "mixed-v2-1000"],
 }
 
 
@@ -150,7 +150,7 @@ def main() -> int:
         model = train_baseline(workdir)
         mixed = build_mixed(workdir / "mixed") if "gateway-mixed" in args.servers else None
         if mixed is not None:
-            workloads.update(write_mixed(workdir / "bodies", json.loads((mixed / "churn.json").read_text())))
+            workloads.update(write_mixed(workdir / "bodies", json.loads((mixed / f"{MIXED_NAME}.json").read_text())))
         rounds: dict[str, list[dict]] = {name: [] for name in args.servers}
         # The traced gateway's spans go to a receiver in this process, which waits on
         # wrk meanwhile; the spans it got show the sampling at work.

@@ -7,6 +7,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.workloads import MIXED_NAME
+
 REPO = Path(__file__).resolve().parent.parent
 VENVS = REPO / ".venvs"
 
@@ -70,10 +72,10 @@ def specs(port: int, baseline_model: Path, mixed_dir: Path | None = None, otlp: 
                     "--log-level", "warning", "bench.baselines.flask_app:app"], flask_env),
         ServerSpec("bare-asgi", "upper bound: bare ASGI constant reply on uvicorn",
                    uvicorn_command(serve, "bench.baselines.bare_asgi:app", port), {}, health="/"),
-        *([ServerSpec("gateway-mixed", "the gateway serving the mixed example (numbers and categories)",
+        *([ServerSpec("gateway-mixed", "the gateway serving the mixed example (numbers, categories and gaps)",
                       [str(serve), "-m", "gateway"],
-                      {**gateway_env, "GATEWAY_MODEL_PATH": str(mixed_dir / "churn.onnx"),
-                       "GATEWAY_CARD_PATH": str(mixed_dir / "churn.json")})] if mixed_dir else []),
+                      {**gateway_env, "GATEWAY_MODEL_PATH": str(mixed_dir / f"{MIXED_NAME}.onnx"),
+                       "GATEWAY_CARD_PATH": str(mixed_dir / f"{MIXED_NAME}.json")})] if mixed_dir else []),
     ]
 
 

@@ -70,13 +70,24 @@ def write(directory: Path, card: dict[str, Any] | None = None) -> dict[str, Work
     }
 
 
-# The mixed example (numbers and category strings): its spec, built in the bench run.
-MIXED_SPEC = "models/examples/churn/churn.toml"
+# The mixed example (numbers, categories and gaps): its spec, built in the bench run.
+MIXED_SPEC = "models/examples/loans/loans.toml"
+MIXED_NAME = Path(MIXED_SPEC).stem
+# The share of cells the gap batch sends as null (the loans table has about 5%).
+GAP_SHARE = 0.1
+
+
+def with_gaps(rows: list[list[Any]], share: float) -> list[list[Any]]:
+    """The rows with a seeded `share` of their cells null."""
+    generator = np.random.default_rng(0)
+    gaps = generator.random((len(rows), len(rows[0]))) < share
+    return [[None if gap else value for value, gap in zip(row, flags)] for row, flags in zip(rows, gaps.tolist())]
 
 
 def write_mixed(directory: Path, card: dict[str, Any]) -> dict[str, Workload]:
-    """One row by position and by name, and 1,000-row batches over /predict and v2 (one
-    tensor per column, BYTES for the categories), from the card's example rows."""
+    """One row by position and by name, and 1,000-row batches over /predict (complete,
+    and with GAP_SHARE of the cells null) and v2 (one tensor per column, BYTES for the
+    categories), from the card's example rows."""
     directory.mkdir(parents=True, exist_ok=True)
     examples = [example["features"] for example in card["examples"]]
     rows = [examples[i % len(examples)] for i in range(1000)]
@@ -96,6 +107,9 @@ def write_mixed(directory: Path, card: dict[str, Any]) -> dict[str, Workload]:
                                   json_type, 1),
         "mixed-1000": Workload("mixed-1000", "/predict", put("mixed-1000.json", {"instances": rows}), json_type,
                                1000),
+        "mixed-1000-gaps": Workload("mixed-1000-gaps", "/predict",
+                                    put("mixed-1000-gaps.json", {"instances": with_gaps(rows, GAP_SHARE)}),
+                                    json_type, 1000),
         "mixed-v2-1000": Workload("mixed-v2-1000", infer, put("mixed-v2-1000.json", {"inputs": inputs}), json_type,
                                   1000),
     }

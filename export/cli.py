@@ -146,7 +146,10 @@ def _verify(model_path: Path | None, card_path: Path, reference_path: Path | Non
         print(f"{reference_path} is not the model {card_path} describes either", file=sys.stderr)
         return EXIT_HASH_MISMATCH
     categories = card.get("parity_region", {}).get("categories", {})
-    verdict = equivalence(reference, payload, card_spec(card, card_path), categories.get("unseen") == "answered")
+    gap_columns = frozenset(column["name"] for column in card.get("feature_columns", ())
+                            if column.get("missing") == "accepted")
+    verdict = equivalence(reference, payload, card_spec(card, card_path), categories.get("unseen") == "answered",
+                          gap_columns=gap_columns)
     print(parity_report(verdict.result, f"OUTPUTS of {model_path} against {reference_path}", "same outputs"))
     if verdict.accepted:
         print(f"bytes differ on {verdict.machine}, where they are not promised; outputs agree: accepted",

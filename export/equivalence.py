@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from typing import Final
 
 from export.datasets import load_dataset
+from export.gaps import Gaps, gap_probe_sets
 from export.gates import ParityResult, compare_sets
-from export.probes import Categories, probe_sets
+from export.probes import RANDOM_SEED, Categories, probe_sets
 from export.pipeline import value_scale
 from export.runtime import OnnxModel
 from export.spec import ModelSpec
@@ -34,16 +35,23 @@ class Equivalence:
         return not self.bytes_promised and self.result.passed
 
 
-def compare_models(reference: bytes, candidate: bytes, spec: ModelSpec, unseen_answered: bool) -> ParityResult:
-    """The candidate's outputs against the reference's on every parity probe set."""
+def compare_models(reference: bytes, candidate: bytes, spec: ModelSpec, unseen_answered: bool,
+                   gap_columns: frozenset[str] = frozenset()) -> ParityResult:
+    """The candidate's outputs against the reference's on every parity probe set, the
+    gap sets of `gap_columns` (those the card serves a gap in) among them."""
     data = load_dataset(spec)
     ours = OnnxModel(reference, data.schema, spec.task)
-    probes = probe_sets(data, Categories.of(data, unseen_answered))
+    categories = Categories.of(data, unseen_answered)
+    names = tuple(data.schema.names)
+    served = Gaps(names, tuple(name in gap_columns for name in names), (0.0,) * len(names))
+    probes = probe_sets(data, categories) + gap_probe_sets(data, categories, served, RANDOM_SEED)
     candidate_model = OnnxModel(candidate, data.schema, spec.task)
     return compare_sets(ours.run, candidate_model, probes, spec.gate.tolerance, value_scale(data))
 
 
 def equivalence(
-    reference: bytes, candidate: bytes, spec: ModelSpec, unseen_answered: bool, machine: str | None = None
+    reference: bytes, candidate: bytes, spec: ModelSpec, unseen_answered: bool, machine: str | None = None,
+    gap_columns: frozenset[str] = frozenset(),
 ) -> Equivalence:
-    return Equivalence(machine or platform.machine(), compare_models(reference, candidate, spec, unseen_answered))
+    return Equivalence(machine or platform.machine(),
+                       compare_models(reference, candidate, spec, unseen_answered, gap_columns))

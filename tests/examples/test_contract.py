@@ -15,18 +15,9 @@ from tests.fuzzing import assert_conforms_without_5xx
 pytestmark = pytest.mark.timeout(600)
 
 
-@pytest.fixture
-def served(built_examples, start_gateway):
-    def start(name: str, **settings: str):
-        folder = built_examples[name]
-        return start_gateway(model_path=str(folder / f"{name}.onnx"), card_path=str(folder / f"{name}.json"),
-                             **settings)
-    return start
-
-
 @pytest.mark.parametrize("name", EXAMPLES)
-def test_the_document_is_the_examples_and_its_examples_are_answered(served, name):
-    gateway = served(name)
+def test_the_document_is_the_examples_and_its_examples_are_answered(serve, name):
+    _, gateway = serve(name)
     document = httpx.get(f"{gateway.url}/openapi.json").json()
     validate(document)
     assert document["info"]["title"] == f"{name} ONNX gateway"
@@ -40,8 +31,8 @@ def test_the_document_is_the_examples_and_its_examples_are_answered(served, name
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", EXAMPLES)
-def test_generated_requests_conform_and_never_fail(served, tmp_path, name):
-    gateway = served(name, access_log="false")
+def test_generated_requests_conform_and_never_fail(serve, tmp_path, name):
+    _, gateway = serve(name, access_log="false")
     assert_conforms_without_5xx(gateway, tmp_path, max_examples=30, at_least=300)
 
 
@@ -96,6 +87,31 @@ HOSTILE = [
     ("infer", "a binary size that is a string", *_binary_plan(b"", '"7"'), "cannot hold 1"),
     ("infer", "binary bytes left after the strings", *_binary_plan(b"\x03\x00\x00\x00proXX", 9),
      "its 1 strings take 7"),
+    # Gaps where the churn pipeline takes none (its numbers have no imputer).
+    ("predict", "null for a number", b'{"features": [null, 85.5, 6, "pro", "south"]}', {},
+     "tenure_months is missing (null, or NaN in a binary tensor) in 1 row(s), and this model refuses a missing"
+     " tenure_months"),
+    ("predict", "null in every cell of 1,000 rows", b'{"instances": [' + b", ".join(
+        [b"[null, null, null, null, null]"] * 1000) + b"]}", {}, "tenure_months is missing"),
+    ("predict", "null by name", b'{"features": {"tenure_months": 3, "monthly_charges": null, "support_calls": 6,'
+     b' "plan": "pro", "region": "south"}}', {}, "monthly_charges is missing"),
+    ("predict", "a list holding null where a category goes", b'{"features": [3, 85.5, 6, [null], "south"]}', {},
+     "position 3 (plan) must be a string (a category), got a list"),
+    ("predict", "null as the row", b'{"features": null}', {}, "got null"),
+    ("predict", "null as a row of a batch", b'{"instances": [[3, 85.5, 6, "pro", "south"], null]}', {},
+     "row 1"),
+    ("infer", "null in an FP32 tensor",
+     _churn_v2({"support_calls": b'{"name": "support_calls", "shape": [1, 1], "datatype": "FP32", "data": [null]}'}),
+     {}, "support_calls is missing"),
+    ("infer", "null as an FP32 tensor's data",
+     _churn_v2({"support_calls": b'{"name": "support_calls", "shape": [1, 1], "datatype": "FP32", "data": null}'}),
+     {}, "must be a list of numbers, got null"),
+    ("infer", "null as a BYTES tensor's data",
+     _churn_v2({"plan": b'{"name": "plan", "shape": [1, 1], "datatype": "BYTES", "data": null}'}), {},
+     "must be a list of strings, got null"),
+    ("infer", "null as the shape",
+     _churn_v2({"plan": b'{"name": "plan", "shape": null, "datatype": "BYTES", "data": ["pro"]}'}), {},
+     "shape must be a list"),
 ]
 
 

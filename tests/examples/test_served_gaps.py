@@ -81,13 +81,17 @@ def test_v2_json_null_and_binary_nan_get_the_answers_predict_gives(repo_root, se
     np.testing.assert_allclose(np.array(probabilities["data"]).reshape(len(rows), -1),
                                trained.estimator.predict_proba(rows.for_estimator()),
                                atol=card["parity_region"]["probability_atol"], rtol=0)
-    # The same rows with the number tensors in binary (NaN for a gap) and the strings in JSON.
+    # The same rows with every tensor in binary: NaN for a missing number, "" for a missing category.
     inputs, blobs = [], []
     for tensor in v2_inputs(card, rows):
+        values = tensor.pop("data")
         if tensor["datatype"] == "FP32":
-            blob = np.array([np.nan if v is None else v for v in tensor.pop("data")], dtype="<f4").tobytes()
-            tensor["parameters"] = {"binary_data_size": len(blob)}
-            blobs.append(blob)
+            blob = np.array([np.nan if v is None else v for v in values], dtype="<f4").tobytes()
+        else:
+            encoded = [(v or "").encode() for v in values]
+            blob = b"".join(len(v).to_bytes(4, "little") + v for v in encoded)
+        tensor["parameters"] = {"binary_data_size": len(blob)}
+        blobs.append(blob)
         inputs.append(tensor)
     header = orjson.dumps({"inputs": inputs, "parameters": {"binary_data_output": False}})
     binary = httpx.post(url, content=header + b"".join(blobs), headers={

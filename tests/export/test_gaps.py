@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
+import onnx
 import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
 
@@ -207,6 +208,25 @@ def test_loans_passes_with_every_column_accepted_and_its_training_gap_rate(repo_
     assert all(by_name[name]["missing_rate"] == 0 for name in LOANS_COMPLETE)
     assert not any("missing_reason" in column for column in by_name.values())
     assert json.loads((tmp_path / "loans.json").read_text())["feature_columns"] == outcome.card["feature_columns"]
+
+
+def test_verify_compares_two_models_on_the_gap_sets_of_the_columns_the_card_serves(repo_root, tmp_path, capsys):
+    """`export verify --reference`, where bytes may differ: the outputs are compared on
+    the gap probes too, for the columns whose card says "missing": "accepted"."""
+    spec = repo_root / "models" / "examples" / "loans" / "loans.toml"
+    assert build(spec, tmp_path, options=OPTIONS).passed
+    reference = tmp_path / "reference.onnx"
+    reference.write_bytes((tmp_path / "loans.onnx").read_bytes())
+    candidate = tmp_path / "candidate.onnx"
+    model = onnx.load_from_string((tmp_path / "loans.onnx").read_bytes())
+    model.doc_string = "the same model, other bytes"
+    candidate.write_bytes(model.SerializeToString())
+    code = main(["verify", "--card", str(tmp_path / "loans.json"), "--model", str(candidate),
+                 "--reference", str(reference)])
+    output = capsys.readouterr().out
+    assert "gap in age" in output and "random box with gaps" in output
+    assert code != EXIT_OK  # x86-64 promises bytes; the outputs agree all the same
+    assert "same outputs: PASS" in output
 
 
 def test_loans_parity_probes_each_column_alone_many_every_and_the_random_box(repo_root, tmp_path):
