@@ -180,7 +180,8 @@ def build_card(
             "class": type(trained.estimator).__name__,
             "steps": describe_steps(trained.estimator),
             "params": trained.params,
-            "fit": {"input_dtype": np.dtype(FIT_DTYPE).name, "blas_threads": BLAS_THREADS},
+            **({"fitted": trained.fitted.card()} if trained.fitted is not None else
+               {"fit": {"input_dtype": np.dtype(FIT_DTYPE).name, "blas_threads": BLAS_THREADS}}),
         },
         "features": data.feature_names,
         "feature_columns": feature_columns(data.x_train, categories, gaps),
@@ -206,7 +207,8 @@ def build_card(
             "train_rows": len(data.y_train),
             "test_rows": len(data.y_test),
         },
-        "metrics": {quality.metric: quality.value, f"{quality.metric}_measured_on": "onnxruntime, test split"},
+        "metrics": {quality.metric: quality.value, f"{quality.metric}_measured_on": "onnxruntime, test split" + (
+            "" if quality.held_out else " (which the fitted model may have seen: the spec names no held-out data)")},
         "gates": {"parity": parity.to_dict(), quality.metric: quality.to_dict()},
     }
     if spec.task == "classification":

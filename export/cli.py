@@ -12,6 +12,7 @@ from export.contract import DEFAULT_SPEC, card_filename, onnx_filename
 from export.convert import sha256
 from export.equivalence import equivalence
 from export.errors import InputError
+from export.failures import failures_filename, worst_rows_report, write_failures
 from export.pipeline import GateOptions, GateOutcome, build, card_spec, regate
 from export.probes import RANDOM_POINTS
 from export.report import parity_report, quality_report
@@ -107,8 +108,16 @@ def _options(args: argparse.Namespace) -> GateOptions:
     return GateOptions(args.threshold, args.margin, args.tolerance, args.random_points)
 
 
-def _report(outcome: GateOutcome) -> int:
+def _written_failures(outcome: GateOutcome, path: Path) -> str:
+    """Write the rows parity failed to `path`; where they are, in words ("" when it passed)."""
+    return write_failures(path, outcome.failures) if outcome.failures else ""
+
+
+def _report(outcome: GateOutcome, failures_written: str = "") -> int:
     print(parity_report(outcome.parity))
+    if outcome.failures:
+        print()
+        print(worst_rows_report(outcome.failures, failures_written))
     print()
     print(quality_report(outcome.quality))
     return EXIT_OK if outcome.passed else EXIT_GATE_FAILED
@@ -130,7 +139,12 @@ def _gates(model_path: Path | None, card_path: Path, options: GateOptions) -> in
         print(f"{model_path} has sha256 {actual}; {card_path} says {expected}: they do not belong together",
               file=sys.stderr)
         return EXIT_HASH_MISMATCH
-    return _report(regate(payload, card, card_path, options))
+    outcome = regate(payload, card, card_path, options)
+    written = _written_failures(outcome, card_path.parent / failures_filename(str(card.get("name"))))
+    code = _report(outcome, written)
+    if written:
+        print(f"\n{written}", file=sys.stderr)
+    return code
 
 
 def _verify(model_path: Path | None, card_path: Path, reference_path: Path | None) -> int:
@@ -172,13 +186,17 @@ def _inspect(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "build":
-        _check_threshold(args, load_spec(args.spec).gate.metric)
+        spec = load_spec(args.spec)
+        _check_threshold(args, spec.gate.metric)
         outcome = build(args.spec, args.out, args.estimator, args.model_version, _options(args))
-        code = _report(outcome)
+        out = args.out or args.spec.parent
+        written = _written_failures(outcome, out / failures_filename(spec.name))
+        code = _report(outcome, written)
         if outcome.card:
-            out = args.out or args.spec.parent
             name = outcome.card["name"]
             print(f"\nwrote {out / onnx_filename(name)} and {out / card_filename(name)}", file=sys.stderr)
+        elif written:
+            print(f"\ngates failed: the model and card are not written; {written}", file=sys.stderr)
         else:
             print("\ngates failed: nothing written", file=sys.stderr)
         return code

@@ -10,6 +10,7 @@ from sklearn.base import is_classifier
 
 from export import shims
 from export.contract import ML_OPSET, TARGET_OPSET
+from export.conversion_errors import conversion_error, describe_steps  # noqa: F401 (card_writer imports it from here)
 from gateway.tensors import INPUT_NAME, LABEL_NAME, PROBABILITIES_NAME, VALUE_NAME
 from export.errors import InputError
 from export.rows import Schema
@@ -52,24 +53,13 @@ def to_onnx(trained: TrainedModel) -> onnx.ModelProto:
             options={id(final_step(estimator)): {"zipmap": False}} if is_classifier(estimator) else None,
         )
     except (RuntimeError, NotImplementedError, TypeError, ValueError) as error:
-        # skl2onnx names the step it has no converter for ("Unable to find a shape
-        # calculator for type '<class ...>'"); its first line says it all.
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise InputError(f"skl2onnx cannot convert {describe_steps(estimator)}: {first}") from None
+        raise InputError(conversion_error(estimator, error)) from None
     _canonical_opsets(model)
     onnx.checker.check_model(model, full_check=True)
     outputs = [output.name for output in model.graph.output]
     if outputs != expected_outputs(estimator):
         raise InputError(f"skl2onnx produced outputs {outputs}, expected {expected_outputs(estimator)}")
     return model
-
-
-def describe_steps(estimator: Any) -> str:
-    """`Pipeline(ColumnTransformer, LogisticRegression)`: what a conversion error is about."""
-    steps = getattr(estimator, "steps", None)
-    if not steps:
-        return type(estimator).__name__
-    return f"{type(estimator).__name__}({', '.join(describe_steps(step) for _, step in steps)})"
 
 
 def _canonical_opsets(model: onnx.ModelProto) -> None:

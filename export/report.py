@@ -6,17 +6,19 @@ def parity_report(result: ParityResult, title: str = "PARITY", verdict: str = "p
     if result.sets and all(isinstance(s, ValueParityFigures) for s in result.sets):
         return _value_report(result, title, verdict)
     header = (
-        f"{'set':<38} {'rows':>7} {'label≠':>7} {'ties':>6} {'tie≠':>6} {'p>tol':>6} {'max|Δp|':>9} {'max tol':>9}"
+        f"{'set':<38} {'rows':>7} {'label≠':>7} {'ties':>6} {'tie≠':>6} {'near':>6} {'near≠':>6} {'p>tol':>6}"
+        f" {'max|Δp|':>9} {'max tol':>9}"
     )
     lines = [
-        f"{title} (labels identical; |Δp| <= {result.tolerance:g}, scaled by |x| beyond the box;"
-        " label differences excused only on exact ties)"
+        f"{title} (|Δp| <= {result.tolerance:g}, scaled by |x| beyond the box; labels identical, except where"
+        " scikit-learn's probability of onnxruntime's label is within that tolerance of its top: a tie, exact or near)"
     ]
     lines.append(header)
     for s in result.sets:
         assert isinstance(s, ParityFigures)
         lines.append(
             f"{s.name:<38} {s.rows:>7} {s.label_mismatches:>7} {s.ties:>6} {s.excused_tie_mismatches:>6}"
+            f" {s.near_ties:>6} {s.excused_near_tie_mismatches:>6}"
             f" {s.probability_violations:>6} {s.max_abs_diff:>9.2e} {s.max_tolerance:>9.2e}"
         )
     lines.extend(result.notes)
@@ -40,7 +42,9 @@ def _value_report(result: ParityResult, title: str, verdict: str) -> str:
 def quality_report(result: QualityResult) -> str:
     baseline = "none" if result.baseline is None else f"{result.baseline:.4f} (margin {result.margin:g})"
     lines = [
-        f"QUALITY: {result.metric.upper()} (onnxruntime on the held-out split)",
+        f"QUALITY: {result.metric.upper()} (onnxruntime on the "
+        + ("held-out split)" if result.held_out else "test split, which the fitted model may have seen: the spec"
+           ' names no held-out data ([estimator] held_out = "test_split"))'),
         f"{result.metric} {result.value:.4f} on {result.rows} rows; threshold {result.threshold:.4f};"
         f" committed {baseline}",
         *result.failures,

@@ -1,12 +1,16 @@
 """Workarounds that make the locked converters (train.lock) convert what they claim to.
 
 Each one is installed by `install()`, narrowly, and only while a test in
-tests/export/test_shims.py proves it is still needed on the locked versions.
+tests/export/test_shims.py proves it is still needed on the locked versions. So are
+the converter skl2onnx lacks for TransformedTargetRegressor (export/transformed_target.py),
+and onnxmltools' XGBoost and LightGBM converters (export/boosters.py).
 """
 import functools
 from typing import Any, Callable, Final
 
 from skl2onnx.operator_converters import random_forest
+
+from export import boosters, transformed_target
 
 # The attribute a HistGradientBoosting tree writes its NaN routing to: 1 where a
 # missing value takes the true (left) branch.
@@ -17,6 +21,8 @@ _SHIM_MARK: Final = "_export_shim"
 def install() -> None:
     """Install every workaround; calling it again changes nothing."""
     _install_hist_gradient_boosting_missing_as_int()
+    transformed_target.register()
+    boosters.register()
 
 
 def _install_hist_gradient_boosting_missing_as_int() -> None:

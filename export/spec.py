@@ -75,6 +75,13 @@ class Split:
     stratify: bool
 
 
+# What loads a fitted model file, by its suffix: joblib (a pickle: loading runs code
+# the file names) or skops (loads only the types it is told to trust).
+FITTED_LOADERS: Final = {".joblib": "joblib", ".pkl": "joblib", ".pickle": "joblib", ".skops": "skops"}
+# What `held_out` may say: the spec's test split was kept from the fitted model's training.
+HELD_OUT: Final = ("test_split",)
+
+
 @dataclass(frozen=True)
 class EstimatorSpec:
     builtin: str | None
@@ -83,9 +90,18 @@ class EstimatorSpec:
     """`module:function` returning an unfitted estimator or Pipeline."""
     path: Path
     """Where the factory's module is looked for."""
+    fitted: Path | None = None
+    """A fitted model's file, loaded as it is and never refitted."""
+    held_out: str | None = None
+    """For a fitted model: "test_split" when the spec's test split was never in its
+    training data; None when nobody knows (the quality figure then says so)."""
+    trusted: tuple[str, ...] = ()
+    """For a .skops file: the types, beyond skops' defaults, it may load."""
 
     @property
     def name(self) -> str:
+        if self.fitted is not None:
+            return f"fitted:{self.fitted.name}"
         return self.builtin or str(self.factory)
 
 
@@ -213,18 +229,30 @@ def _missing(fields: _Fields) -> tuple[str, ...]:
 
 def _estimator(path: Path, root: dict[str, Any]) -> EstimatorSpec:
     fields = _Fields(path, root.get("estimator", {}), "estimator")
-    fields.unknown(("builtin", "params", "factory", "path"))
+    fields.unknown(("builtin", "params", "factory", "path", "fitted", "held_out", "trusted"))
     builtin = fields.get("builtin", str, None)
     factory = fields.get("factory", str, None)
-    if (builtin is None) == (factory is None):
-        raise fields.fail("builtin",
-                          "name exactly one estimator: builtin = \"<name>\" or factory = \"module:function\"")
+    fitted = fields.get("fitted", str, None)
+    if [builtin, factory, fitted].count(None) != 2:
+        raise fields.fail("builtin", "name exactly one estimator: builtin = \"<name>\", factory ="
+                                     " \"module:function\" or fitted = \"<model file>\" (a model already fitted)")
     if factory is not None and not FACTORY_PATTERN.match(factory):
         raise fields.fail("factory", f"must read module:function, not {factory!r}")
     params = fields.table_of("params", {})
-    if factory is not None and params:
-        raise fields.fail("params", "applies to a builtin estimator; a factory sets its own parameters")
-    return EstimatorSpec(builtin, dict(params), factory, path.parent / fields.get("path", str, "."))
+    if builtin is None and params:
+        raise fields.fail("params", "applies to a builtin estimator; a factory or a fitted model sets its own")
+    if fitted is not None and Path(fitted).suffix.lower() not in FITTED_LOADERS:
+        raise fields.fail("fitted", f"{fitted!r} must end in one of {', '.join(FITTED_LOADERS)}")
+    held_out = fields.get("held_out", str, None)
+    if held_out is not None and (fitted is None or held_out not in HELD_OUT):
+        raise fields.fail("held_out", f'applies to a fitted model and can only be "test_split" (its training never'
+                                      f" saw the spec's test split), not {held_out!r}")
+    trusted = fields.get("trusted", list, [])
+    if trusted and (fitted is None or Path(fitted).suffix.lower() != ".skops"
+                    or not all(isinstance(name, str) for name in trusted)):
+        raise fields.fail("trusted", "applies to a .skops file: a list of the type names it may load")
+    return EstimatorSpec(builtin, dict(params), factory, path.parent / fields.get("path", str, "."),
+                         None if fitted is None else path.parent / fitted, held_out, tuple(trusted))
 
 
 def threshold_range(metric: str) -> tuple[float, float]:

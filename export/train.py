@@ -1,5 +1,6 @@
 """Deterministic training of the estimator a spec names, on the data it names."""
 import importlib
+import math
 import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Final
@@ -20,7 +21,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 from threadpoolctl import threadpool_limits
 
+from export import fitted, refusals
 from export.datasets import Dataset, load_dataset
+from export.fitted import FittedFile, is_fitted
 from export.rows import Schema
 from export.spec import ModelSpec, SpecError
 
@@ -34,6 +37,21 @@ LOGISTIC_TOLERANCE: Final = 1e-10
 BLAS_THREADS: Final = 1
 # The seed of the built-in ensembles (the original project's split seed).
 ENSEMBLE_SEED: Final = 42
+# The boosters' deterministic settings: one thread (a parallel histogram sums in
+# another order), a fixed seed; LightGBM's `deterministic` with row-wise histograms
+# (its column-wise choice is timed at fit, so may differ from run to run).
+BOOSTER_SETTINGS: Final[dict[str, dict[str, Any]]] = {
+    "xgboost": {"tree_method": "hist", "n_jobs": 1, "random_state": ENSEMBLE_SEED},
+    "lightgbm": {"n_jobs": 1, "random_state": ENSEMBLE_SEED, "deterministic": True, "force_row_wise": True,
+                 "verbose": -1},
+}
+
+
+def _booster(package: str, estimator: str) -> Any:
+    """An XGBoost or LightGBM builtin, its package imported only when one is built:
+    a model without one never loads it (export/boosters.py)."""
+    return getattr(importlib.import_module(package), estimator)(**BOOSTER_SETTINGS[package])
+
 
 BUILTINS: Final[dict[str, dict[str, Callable[[], Any]]]] = {
     "classification": {
@@ -42,18 +60,24 @@ BUILTINS: Final[dict[str, dict[str, Callable[[], Any]]]] = {
         "random_forest": lambda: RandomForestClassifier(n_estimators=100, random_state=ENSEMBLE_SEED),
         "gradient_boosting": lambda: GradientBoostingClassifier(random_state=ENSEMBLE_SEED),
         "hist_gradient_boosting": lambda: HistGradientBoostingClassifier(random_state=ENSEMBLE_SEED),
+        "xgboost": lambda: _booster("xgboost", "XGBClassifier"),
+        "lightgbm": lambda: _booster("lightgbm", "LGBMClassifier"),
     },
     "regression": {
         "linear_regression": LinearRegression,
         "random_forest_regressor": lambda: RandomForestRegressor(n_estimators=100, random_state=ENSEMBLE_SEED),
         "gradient_boosting_regressor": lambda: GradientBoostingRegressor(random_state=ENSEMBLE_SEED),
         "hist_gradient_boosting_regressor": lambda: HistGradientBoostingRegressor(random_state=ENSEMBLE_SEED),
+        "xgboost_regressor": lambda: _booster("xgboost", "XGBRegressor"),
+        "lightgbm_regressor": lambda: _booster("lightgbm", "LGBMRegressor"),
     },
 }
 ESTIMATOR_NAMES: Final[tuple[str, ...]] = tuple(name for table in BUILTINS.values() for name in table)
 # Builtins whose own missing-value routing survives the conversion (skl2onnx writes
-# HistGradientBoosting's NaN branch directions): they take gaps without an imputer.
-NATIVE_GAPS: Final = frozenset({"hist_gradient_boosting", "hist_gradient_boosting_regressor"})
+# HistGradientBoosting's NaN branch directions, onnxmltools XGBoost's and LightGBM's):
+# they take gaps without an imputer.
+NATIVE_GAPS: Final = frozenset({"hist_gradient_boosting", "hist_gradient_boosting_regressor", "xgboost",
+                                "xgboost_regressor", "lightgbm", "lightgbm_regressor"})
 # Where a builtin's number column has a gap, the standard preprocessing fills it with
 # the training median: robust to outliers, and exact (a middle value, not a sum).
 IMPUTE_STRATEGY: Final = "median"
@@ -65,14 +89,24 @@ class TrainedModel:
     name: str
     estimator: Any
     data: Dataset
+    fitted: FittedFile | None = None
+    """The file of a model loaded as it was fitted (None: trained here)."""
+
+    @property
+    def held_out(self) -> bool:
+        """Whether the test split is known to be unseen by the model: always when it is
+        trained here, for a fitted file only when the spec says so."""
+        return self.fitted is None or self.spec.estimator.held_out == "test_split"
 
     @property
     def params(self) -> dict[str, Any]:
-        """The estimator's parameters, restricted to JSON scalars."""
+        """The estimator's parameters, restricted to JSON scalars (JSON has no NaN:
+        XGBoost's missing=nan is left out)."""
         return {
             key: value
             for key, value in sorted(self.estimator.get_params().items())
-            if value is None or isinstance(value, (bool, int, float, str))
+            if value is None or isinstance(value, (bool, int, str))
+            or (isinstance(value, float) and math.isfinite(value))
         }
 
 
@@ -107,32 +141,6 @@ def _builtin(spec: ModelSpec, name: str, data: Dataset | None) -> Any:
     return Pipeline([*steps, ("model", estimator)]) if steps else estimator
 
 
-def _parts(estimator: Any) -> list[Any]:
-    """The estimator and every step, transformer and wrapped estimator inside it, however deep."""
-    found, pending = [], [estimator]
-    while pending:
-        part = pending.pop()
-        found.append(part)
-        pending.extend(step for _, step in getattr(part, "steps", ()))
-        pending.extend(transformer for _, transformer, _ in getattr(part, "transformers", ()))
-        pending.extend(inner for inner in (getattr(part, "estimator", None), getattr(part, "regressor", None))
-                       if inner is not None)
-    return found
-
-
-def _native_categories(spec: ModelSpec, estimator: Any) -> None:
-    """HistGradientBoosting's own categorical splits convert silently wrong
-    (sklearn-onnx issues 1051 and 1101): refused before any training."""
-    for step in _parts(estimator):
-        if isinstance(step, (HistGradientBoostingClassifier, HistGradientBoostingRegressor)):
-            chosen = step.get_params().get("categorical_features")
-            if chosen is not None and not (isinstance(chosen, str) and chosen == "from_dtype"):
-                raise SpecError(spec.path, "[estimator]",
-                                "HistGradientBoosting's categorical_features convert to ONNX with wrong answers"
-                                " (sklearn-onnx issues 1051, 1101); one-hot encode the category columns instead"
-                                " (a builtin does so for the spec's category columns)")
-
-
 def _factory(spec: ModelSpec) -> Any:
     module_name, function_name = str(spec.estimator.factory).split(":")
     folder = str(spec.estimator.path.resolve())
@@ -147,7 +155,13 @@ def _factory(spec: ModelSpec) -> Any:
     function = getattr(module, function_name, None)
     if not callable(function):
         raise SpecError(spec.path, "[estimator] factory", f"{module_name} has no function {function_name!r}")
-    return function()
+    estimator = function()
+    if is_fitted(estimator):
+        raise SpecError(spec.path, "[estimator] factory",
+                        f"{spec.estimator.factory} returned an already fitted {type(estimator).__name__}: training"
+                        " would fit it again, and the model served would not be yours; to serve a fitted model as"
+                        ' it is, name its file instead: fitted = "model.pkl"')
+    return estimator
 
 
 def make_estimator(spec: ModelSpec, name: str | None = None, data: Dataset | None = None) -> Any:
@@ -161,13 +175,19 @@ def make_estimator(spec: ModelSpec, name: str | None = None, data: Dataset | Non
     if not fits:
         raise SpecError(spec.path, "[estimator]", f"{type(estimator).__name__} is not a {spec.task} estimator"
                         " ([model] task)")
-    _native_categories(spec, estimator)
+    refusals.refuse(spec, estimator)
     return estimator
 
 
 def train(spec: ModelSpec, estimator_name: str | None = None, data: Dataset | None = None) -> TrainedModel:
-    """Fit the spec's estimator; the same inputs give the same model, bit for bit."""
+    """Fit the spec's estimator (the same inputs give the same model, bit for bit), or
+    load the fitted model it names, as it is."""
     data = data or load_dataset(spec)
+    if estimator_name is None and spec.estimator.fitted is not None:
+        loaded, source = fitted.read(spec)
+        fitted.check(spec, loaded, data)
+        refusals.refuse(spec, loaded)
+        return TrainedModel(spec, spec.estimator.name, loaded, data, source)
     estimator = make_estimator(spec, estimator_name, data)
     # One BLAS thread: multi-threaded reductions may sum in a different order
     # from run to run, which would change the weights in their last bits.

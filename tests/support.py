@@ -134,4 +134,4 @@ def running_gateway(
 
 
 # The shipped example specs (models/examples/<name>/<name>.toml), built once per run.
-EXAMPLES = ("breast_cancer", "diabetes", "churn", "loans", "loans_hgb")
+EXAMPLES = ("breast_cancer", "diabetes", "churn", "loans", "loans_hgb", "loans_xgb")

@@ -84,11 +84,12 @@ def test_bad_arguments_exit_with_usage(capsys):
     assert "invalid choice" in capsys.readouterr().err
 
 
-def test_failed_build_writes_nothing(tmp_path, capsys):
-    # A tolerance no float32 graph meets fails the parity gate.
+def test_failed_build_writes_no_model_and_no_card(tmp_path, capsys):
+    # A tolerance no float32 graph meets fails the parity gate; only its failing rows
+    # are written (tests/export/test_failures.py).
     assert main(["build", "--out", str(tmp_path), "--tolerance", "1e-15", "--random-points", "100"]) == EXIT_GATE_FAILED
-    assert list(tmp_path.iterdir()) == []
-    assert "nothing written" in capsys.readouterr().err
+    assert [path.name for path in tmp_path.iterdir()] == ["iris.parity-failures.jsonl"]
+    assert "the model and card are not written" in capsys.readouterr().err
 
 
 def test_inspect_prints_and_draws(repo_root, tmp_path, capsys):

@@ -1,4 +1,4 @@
-"""The gateway runs from the serve lock alone: no scikit-learn, skl2onnx, scipy, joblib or pandas."""
+"""The gateway runs from the serve lock alone: no scikit-learn, skl2onnx, scipy, joblib, pandas or boosters."""
 import ast
 import subprocess
 
@@ -7,7 +7,7 @@ import pytest
 
 from tests.support import ONE_ROW
 
-TRAINING_ONLY = ("sklearn", "skl2onnx", "scipy", "joblib", "pandas", "onnx")
+TRAINING_ONLY = ("sklearn", "skl2onnx", "scipy", "joblib", "pandas", "onnx", "onnxmltools", "xgboost", "lightgbm")
 
 
 def test_gateway_serves_from_the_serve_venv(start_gateway, serve_python):
