@@ -5,7 +5,7 @@ LightGBM's thresholds written so that float32 compares as LightGBM's doubles do.
 Only the packages this process has already imported are registered: a model that
 holds an XGBClassifier imported xgboost to be built (a builtin, a user's factory or
 an unpickled file), and one without a booster never pays for importing either
-package (xgboost alone takes about a second), nor needs lightgbm's libgomp.
+package (importing xgboost is slow), nor needs lightgbm's libgomp.
 """
 import functools
 import sys

@@ -9,6 +9,8 @@ import re
 from types import TracebackType
 from typing import Any, Final, Iterator
 
+from export.parts import step_paths
+
 # skl2onnx's "Unable to create node ... and attributes={...}." prints every
 # attribute of the node: for a forest, hundreds of thousands of numbers, and it
 # says nothing the exception it chains (the real cause) does not.
@@ -22,33 +24,6 @@ def describe_steps(estimator: Any) -> str:
     if not steps:
         return type(estimator).__name__
     return f"{type(estimator).__name__}({', '.join(describe_steps(step) for _, step in steps)})"
-
-
-def _children(part: Any) -> Iterator[tuple[str, Any]]:
-    """The named parts directly inside `part`: Pipeline steps, ColumnTransformer and
-    FeatureUnion transformers (the fitted ones, which skl2onnx converts), a
-    TransformedTargetRegressor's regressor."""
-    yield from getattr(part, "steps", ())
-    transformers = getattr(part, "transformers_", None) or getattr(part, "transformers", ())
-    yield from ((name, transformer) for name, transformer, _ in transformers)
-    yield from getattr(part, "transformer_list", ())
-    regressor = getattr(part, "regressor_", None)
-    if regressor is not None:
-        yield "regressor", regressor
-
-
-def step_paths(estimator: Any) -> dict[int, tuple[str, Any]]:
-    """id(part) -> (its path, the part) for the estimator ("") and every part inside
-    it, named as `set_params` names them: `columns__numbers`."""
-    paths: dict[int, tuple[str, Any]] = {}
-    pending = [("", estimator)]
-    while pending:
-        path, part = pending.pop()
-        if isinstance(part, str) or id(part) in paths:  # "drop", "passthrough"
-            continue
-        paths[id(part)] = (path, part)
-        pending.extend((f"{path}__{name}" if path else name, child) for name, child in _children(part))
-    return paths
 
 
 def _chain(error: BaseException) -> list[BaseException]:

@@ -93,6 +93,10 @@ def _features(spec: ModelSpec, header: list[str]) -> tuple[Feature, ...]:
     listed = {feature.name: feature for feature in data.features or ()}
     if data.other_columns is None:
         return tuple(listed.values())
+    absent = [name for name in listed if name not in header]
+    if absent:
+        raise SpecError(spec.path, f"[data.features] {absent[0]}",
+                        f"{data.csv} has no such column; it has {', '.join(header)}")
     return tuple(listed.get(name, Feature(name, "number")) for name in header if name != data.target)
 
 
@@ -116,7 +120,8 @@ def _read_csv(spec: ModelSpec) -> Table:
             line = reader.line_num
             numbers.append([_number(path, line, f.name, record[f.name] or "", data.missing) for f in features
                             if f.kind == "number"])
-            categories.append([_category(record[f.name], data.missing) for f in features if f.kind == "category"])
+            categories.append([_category(path, line, f.name, record[f.name], data.missing) for f in features
+                               if f.kind == "category"])
             target = record[data.target] or ""
             if target in data.missing:
                 raise SpecError(path, f"line {line}, column {data.target!r}",
@@ -141,9 +146,16 @@ def _read_csv(spec: ModelSpec) -> Table:
     return Table(rows, np.array([index[label] for label in targets], dtype=np.int64), classes, source)
 
 
-def _category(text: str | None, missing: tuple[str, ...]) -> str:
-    """A category cell; a gap (or a short row's absent cell) as MISSING_CATEGORY."""
-    return MISSING_CATEGORY if text is None or text in missing else text
+def _category(path: Path, line: int, column: str, text: str | None, missing: tuple[str, ...]) -> str:
+    """A category cell; a gap (a cell [data] missing names) as MISSING_CATEGORY. An
+    empty cell is a gap only where `missing` lists "", as in a number column."""
+    text = text or ""
+    if text in missing:
+        return MISSING_CATEGORY
+    if text == MISSING_CATEGORY:
+        raise SpecError(path, f"line {line}, column {column!r}",
+                        'is empty; list "" in [data] missing to read an empty cell as a missing value')
+    return text
 
 
 def _ordered(classes: list[str]) -> list[str]:
@@ -168,6 +180,11 @@ def split(spec: ModelSpec, table: Table) -> Dataset:
         )
     except ValueError as error:
         raise SpecError(spec.path, "[split]", str(error)) from None
+    # A column with no value in the training rows has no range and nothing to learn from.
+    empty = [name for name, gaps in zip(table.rows.schema.names, table.rows.take(train_index).missing().all(axis=0))
+             if gaps]
+    if empty:
+        raise SpecError(spec.path, "[split]", f"column {empty[0]!r} is missing in every training row")
     return Dataset(
         schema=table.rows.schema,
         class_names=table.class_names,

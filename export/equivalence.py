@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from typing import Final
 
 from export.datasets import load_dataset
-from export.gaps import Gaps, gap_probe_sets
+from export.gaps import Gaps
 from export.gates import ParityResult, compare_sets
-from export.probes import RANDOM_SEED, Categories, probe_sets
-from export.pipeline import value_scale
+from export.probes import RANDOM_POINTS, Categories
+from export.pipeline import Proven, parity_probes, value_scale
 from export.runtime import OnnxModel
 from export.spec import ModelSpec
 
@@ -44,7 +44,7 @@ def compare_models(reference: bytes, candidate: bytes, spec: ModelSpec, unseen_a
     categories = Categories.of(data, unseen_answered)
     names = tuple(data.schema.names)
     served = Gaps(names, tuple(name in gap_columns for name in names), (0.0,) * len(names))
-    probes = probe_sets(data, categories) + gap_probe_sets(data, categories, served, RANDOM_SEED)
+    probes = parity_probes(data, Proven(categories, served), RANDOM_POINTS)
     candidate_model = OnnxModel(candidate, data.schema, spec.task)
     return compare_sets(ours.run, candidate_model, probes, spec.gate.tolerance, value_scale(data))
 

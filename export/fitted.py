@@ -7,17 +7,19 @@ file loads only the types skops trusts by default and those the spec lists in
 `[estimator] trusted`.
 """
 import hashlib
+import io
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.base import is_classifier
+from sklearn.base import is_classifier, is_regressor
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from export.datasets import Dataset
+from export.errors import InputError
 from export.spec import FITTED_LOADERS, ModelSpec, SpecError
 
 
@@ -46,25 +48,25 @@ def _fail(spec: ModelSpec, problem: str) -> SpecError:
     return SpecError(spec.path, "[estimator] fitted", problem)
 
 
-def _load_joblib(spec: ModelSpec, path: Path) -> Any:
+def _load_joblib(spec: ModelSpec, path: Path, payload: bytes) -> Any:
     import joblib
 
     try:
         with warnings.catch_warnings():
             # A file pickled by another scikit-learn release warns; the gates judge it.
             warnings.simplefilter("ignore")
-            return joblib.load(path)
+            return joblib.load(io.BytesIO(payload))
     except Exception as error:  # unpickling raises whatever the file's code raises
         raise _fail(spec, f"joblib cannot load {path.name}: {type(error).__name__}: {error}") from None
 
 
-def _load_skops(spec: ModelSpec, path: Path) -> Any:
+def _load_skops(spec: ModelSpec, path: Path, payload: bytes) -> Any:
     try:
         import skops.io as sio
     except ImportError:
         raise _fail(spec, "a .skops file needs the skops package (train.lock has it)") from None
     try:
-        asked = sorted(sio.get_untrusted_types(file=path))
+        asked = sorted(sio.get_untrusted_types(data=payload))
     except Exception as error:  # a broken or foreign archive
         raise _fail(spec, f"skops cannot read {path.name}: {type(error).__name__}: {error}") from None
     untrusted = [name for name in asked if name not in spec.estimator.trusted]
@@ -72,24 +74,34 @@ def _load_skops(spec: ModelSpec, path: Path) -> Any:
         raise SpecError(spec.path, "[estimator] trusted",
                         f"{path.name} asks to load types skops does not trust by default: {', '.join(untrusted)};"
                         " review them, then list them in [estimator] trusted")
-    return sio.load(path, trusted=asked)
+    return sio.loads(payload, trusted=asked)
 
 
-def read(spec: ModelSpec) -> tuple[Any, FittedFile]:
-    """The fitted model the spec names, and its file's identity; FileNotFoundError if absent."""
+def read(spec: ModelSpec, expected_sha256: str | None = None) -> tuple[Any, FittedFile]:
+    """The fitted model the spec names, and its file's identity; FileNotFoundError if absent.
+
+    The bytes are read once, hashed and loaded: the digest is of what was loaded. Given
+    the digest a card recorded, a file that differs is refused before it is loaded (a
+    pickle runs code as it loads)."""
     path = spec.estimator.fitted
     assert path is not None
     payload = path.read_bytes()
+    digest = hashlib.sha256(payload).hexdigest()
+    if expected_sha256 is not None and digest != expected_sha256:
+        raise InputError(f"{path} changed since the model card was written (sha256 {digest}, the card says"
+                         f" {expected_sha256}); it was not loaded: rebuild the model")
     loader = FITTED_LOADERS[path.suffix.lower()]
-    estimator = _load_joblib(spec, path) if loader == "joblib" else _load_skops(spec, path)
-    return estimator, FittedFile(path, hashlib.sha256(payload).hexdigest(), loader)
+    estimator = _load_joblib(spec, path, payload) if loader == "joblib" else _load_skops(spec, path, payload)
+    return estimator, FittedFile(path, digest, loader)
 
 
 def check(spec: ModelSpec, estimator: Any, data: Dataset) -> None:
-    """The loaded model is fitted, takes the spec's columns and answers with its labels."""
+    """The loaded model is fitted, of the spec's task, takes its columns and answers with its labels."""
     kind = type(estimator).__name__
     if not hasattr(estimator, "predict"):
         raise _fail(spec, f"{spec.estimator.fitted} holds a {kind}, not a fitted model")
+    if not (is_classifier(estimator) if spec.task == "classification" else is_regressor(estimator)):
+        raise _fail(spec, f"the {kind} in {spec.estimator.fitted} is not a {spec.task} model ([model] task)")
     if not is_fitted(estimator):
         raise _fail(spec, f"the {kind} in {spec.estimator.fitted} is not fitted; to train one from the spec, name"
                           " a builtin or a factory instead")

@@ -204,12 +204,10 @@ def retrain(card: dict[str, Any], card_path: Path) -> TrainedModel:
     the same file, loaded again, refused if it changed since)."""
     spec = card_spec(card, card_path)
     name = card["estimator"]["name"]
-    trained = train(spec, None if name == spec.estimator.name else name)
     recorded = card["estimator"].get("fitted", {}).get("sha256")
-    if trained.fitted is not None and trained.fitted.sha256 != recorded:
-        raise InputError(f"{trained.fitted.path} changed since {card_path} was written (sha256"
-                         f" {trained.fitted.sha256}, the card says {recorded}): rebuild the model")
-    return trained
+    if spec.estimator.fitted is not None and name == spec.estimator.name and not isinstance(recorded, str):
+        raise InputError(f"{card_path} records no sha256 of {spec.estimator.fitted.name}: rebuild the model")
+    return train(spec, None if name == spec.estimator.name else name, fitted_sha256=recorded)
 
 
 def regate(payload: bytes, card: dict[str, Any], card_path: Path, options: GateOptions = GateOptions()) -> GateOutcome:
@@ -218,5 +216,16 @@ def regate(payload: bytes, card: dict[str, Any], card_path: Path, options: GateO
     gate = options.applied_to(trained.spec.gate)
     model, parity, quality, proven = run_gates(trained, payload, committed_metric(card, trained.spec), gate,
                                                options.random_points)
+    claimed_gaps(card, card_path, proven.gaps)
     return GateOutcome(parity, quality,
                        failures=parity_failures(trained, model, parity, proven, gate, options.random_points))
+
+
+def claimed_gaps(card: dict[str, Any], card_path: Path, gaps: Gaps) -> None:
+    """The gateway serves a gap where the card says "accepted": the card must say what
+    the gates prove, column by column (an older card, without the field, claims none)."""
+    claimed = {str(column.get("name")): column.get("missing", "refused") for column in card.get("feature_columns", ())}
+    for position, name in enumerate(gaps.names):
+        if claimed.get(name, "refused") != gaps.status(position):
+            raise InputError(f"{card_path} says a missing {name} is {claimed.get(name, 'refused')}, but the gates"
+                             f" prove it {gaps.status(position)}: rebuild the model")

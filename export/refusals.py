@@ -8,20 +8,8 @@ from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostin
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 
 from export import transformed_target
+from export.parts import all_parts
 from export.spec import ModelSpec, SpecError
-
-
-def _parts(estimator: Any) -> list[Any]:
-    """The estimator and every step, transformer and wrapped estimator inside it, however deep."""
-    found, pending = [], [estimator]
-    while pending:
-        part = pending.pop()
-        found.append(part)
-        pending.extend(step for _, step in getattr(part, "steps", ()))
-        pending.extend(transformer for _, transformer, _ in getattr(part, "transformers", ()))
-        pending.extend(inner for inner in (getattr(part, "estimator", None), getattr(part, "regressor", None))
-                       if inner is not None)
-    return found
 
 
 def _answers_probabilities(spec: ModelSpec, estimator: Any) -> None:
@@ -37,7 +25,7 @@ def _answers_probabilities(spec: ModelSpec, estimator: Any) -> None:
 def _native_categories(spec: ModelSpec, estimator: Any) -> None:
     """HistGradientBoosting's own categorical splits convert silently wrong
     (sklearn-onnx issues 1051 and 1101): refused before any training."""
-    for step in _parts(estimator):
+    for step in all_parts(estimator):
         if isinstance(step, (HistGradientBoostingClassifier, HistGradientBoostingRegressor)):
             chosen = step.get_params().get("categorical_features")
             if chosen is not None and not (isinstance(chosen, str) and chosen == "from_dtype"):
@@ -58,7 +46,7 @@ def _nearest_neighbours(spec: ModelSpec, estimator: Any) -> None:
     so a probability moves by 1/k and no tolerance or tie rule can excuse it. Inputs on a
     grid (measurements to 0.1, pixel counts) meet such rows often; random probes rarely.
     """
-    for step in _parts(estimator):
+    for step in all_parts(estimator):
         if isinstance(step, (KNeighborsClassifier, KNeighborsRegressor)):
             raise SpecError(spec.path, "[estimator]",
                             "k-nearest neighbours cannot be exported with answers equal to scikit-learn's: where"
@@ -69,7 +57,7 @@ def _nearest_neighbours(spec: ModelSpec, estimator: Any) -> None:
 
 def _target_transform(spec: ModelSpec, estimator: Any) -> None:
     """A TransformedTargetRegressor converts only with the functions export/transformed_target.py knows."""
-    for step in _parts(estimator):
+    for step in all_parts(estimator):
         if isinstance(step, TransformedTargetRegressor):
             why = transformed_target.refusal(step)
             if why is not None:

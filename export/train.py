@@ -179,12 +179,14 @@ def make_estimator(spec: ModelSpec, name: str | None = None, data: Dataset | Non
     return estimator
 
 
-def train(spec: ModelSpec, estimator_name: str | None = None, data: Dataset | None = None) -> TrainedModel:
+def train(spec: ModelSpec, estimator_name: str | None = None, data: Dataset | None = None,
+          fitted_sha256: str | None = None) -> TrainedModel:
     """Fit the spec's estimator (the same inputs give the same model, bit for bit), or
-    load the fitted model it names, as it is."""
+    load the fitted model it names, as it is (refused unloaded unless its sha256 is
+    `fitted_sha256`, where that is given)."""
     data = data or load_dataset(spec)
     if estimator_name is None and spec.estimator.fitted is not None:
-        loaded, source = fitted.read(spec)
+        loaded, source = fitted.read(spec, fitted_sha256)
         fitted.check(spec, loaded, data)
         refusals.refuse(spec, loaded)
         return TrainedModel(spec, spec.estimator.name, loaded, data, source)

@@ -1,5 +1,6 @@
 """A model already fitted, as users have one: the original project's pickle in, a
 proven ONNX model out, served answering as the pickle does; never refitted."""
+import hashlib
 import json
 import shutil
 import subprocess
@@ -37,8 +38,8 @@ def test_the_original_pickle_is_served_answering_as_the_pickle_does(repo_root, t
     card = json.loads((tmp_path / "iris_pickle.json").read_text())
     pickle = joblib.load(repo_root / EXAMPLE / "iris_model.pkl")
     assert card["estimator"]["fitted"]["file"] == "iris_model.pkl"
-    assert card["estimator"]["fitted"]["sha256"] == train(load_spec(repo_root / EXAMPLE / "iris_pickle.toml")
-                                                          ).fitted.sha256
+    assert card["estimator"]["fitted"]["sha256"] == hashlib.sha256(
+        (repo_root / EXAMPLE / "iris_model.pkl").read_bytes()).hexdigest()
     assert "fit" not in card["estimator"] and card["metrics"]["accuracy_measured_on"] == "onnxruntime, test split"
     gateway = start_gateway(model_path=str(tmp_path / "iris_pickle.onnx"), card_path=str(tmp_path / "iris_pickle.json"))
     answer = httpx.post(f"{gateway.url}/predict", json={"features": ROW}).json()
@@ -155,3 +156,33 @@ def test_a_skops_file_asking_for_an_untrusted_type_is_refused_until_the_spec_tru
         train(load_spec(spec))
     spec.write_text(text.replace('held_out = "test_split"', 'held_out = "test_split"\ntrusted = ["house.HouseModel"]'))
     assert type(train(load_spec(spec)).estimator).__name__ == "HouseModel"
+
+
+class _Marker:
+    """A pickle that, loaded, creates a file: what a hostile file can do."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self):
+        return (Path.touch, (self.path,))
+
+
+def test_make_gates_refuses_a_changed_file_before_loading_it(repo_root, tmp_path, capsys):
+    spec = example_copy(repo_root, tmp_path)
+    assert build(spec, tmp_path, options=OPTIONS).passed
+    marker = tmp_path / "the pickle ran"
+    joblib.dump(_Marker(marker), tmp_path / "iris_model.pkl")
+    capsys.readouterr()
+    assert main(["gates", "--card", str(tmp_path / "iris_pickle.json"), "--random-points", "2000"]) == EXIT_BAD_INPUT
+    assert "it was not loaded" in capsys.readouterr().err
+    assert not marker.exists()
+
+
+def test_a_fitted_model_of_the_other_task_is_refused_naming_it(repo_root, tmp_path):
+    spec = example_copy(repo_root, tmp_path)
+    from sklearn.linear_model import LinearRegression
+
+    joblib.dump(LinearRegression().fit(load_iris().data, load_iris().target), tmp_path / "iris_model.pkl")
+    with pytest.raises(SpecError, match=r"LinearRegression in .* is not a classification model \(\[model\] task\)"):
+        train(load_spec(spec))

@@ -196,3 +196,16 @@ def test_nearest_neighbours_are_refused_before_training_with_the_reason(module, 
         f'[estimator]\nfactory = "{module}:build"\n\n[gate]\nmetric = "{metric}"\nthreshold = 0.5\n')
     with pytest.raises(SpecError, match=r"\[estimator\]: k-nearest neighbours.*same distance.*1/n_neighbors"):
         train(load_spec(spec))
+
+
+def test_nearest_neighbours_inside_an_ensemble_are_refused_too(iris_spec):
+    """The refusal looks into voting and stacking members, not only pipelines."""
+    from sklearn.ensemble import StackingClassifier, VotingClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    from export.refusals import refuse
+
+    for ensemble in (VotingClassifier([("lr", LogisticRegression()), ("knn", KNeighborsClassifier())], voting="soft"),
+                     StackingClassifier([("lr", LogisticRegression())], final_estimator=KNeighborsClassifier())):
+        with pytest.raises(SpecError, match="k-nearest neighbours"):
+            refuse(iris_spec, ensemble)
