@@ -309,9 +309,14 @@ def _model_schemas(
     # FP64 is converted where the model takes one FP32 input (gateway.v2_codec).
     fp64 = set() if card.has_categories else {"FP64"}
     datatypes = sorted({tensor["datatype"] for tensor in card.inputs} | fp64)
-    data = _ref("V2TensorData")
+    # null (a gap) where the card says some column takes one (gateway.v2_codec).
+    gaps = any(column.takes_gaps for column in card.columns)
+    tensors = [_ref("V2TensorData")]
+    if gaps:
+        tensors.append({"type": "array", "items": {"type": ["number", "null"]}})
     if card.has_categories:
-        data = {"anyOf": [data, {"type": "array", "items": {"type": "string"}}]}
+        tensors.append({"type": "array", "items": {"type": ["string", "null"] if gaps else "string"}})
+    data = tensors[0] if len(tensors) == 1 else {"anyOf": tensors}
     return {
         "PredictRequest": {
             "type": "object",

@@ -193,10 +193,9 @@ def to_table(value: Any, layout: Layout, max_rows: int, field: str, single: bool
             np.array(categories, dtype=object).reshape(len(rows), n_columns - n_numbers), gaps)
 
 
-# From this many rows up, a table is checked column by column (numpy's set-up costs
-# about 45,000 instructions, the walk about 13,000 per row; the mixed example under
-# `python -m bench.inprocess --instructions --model-dir ...`: one row 243,928 walked,
-# 289,309 in bulk; 1,000 rows 10.2 M in bulk).
+# From this many rows up, a table is checked column by column: numpy's set-up costs
+# about as much as walking a few rows, and a walk's cost grows with every value
+# (measure with `python -m bench.inprocess --instructions --model-dir ...`).
 BULK_TABLE_ROWS: Final = 4
 
 

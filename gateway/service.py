@@ -43,20 +43,23 @@ class Service:
             raise NotReady("the model is not loaded yet")
         return self._model
 
-    def predict(self, model: Model, rows: np.ndarray, categories: np.ndarray | None,
-                scope: Scope | None = None, gaps: bool = False) -> Prediction:
+    def predict(self, model: Model, rows: np.ndarray, categories: np.ndarray | None, scope: Scope | None,
+                gaps: bool) -> Prediction:
         """Score decoded rows with the model the route resolved, and count them, for every
-        prediction route: missing cells per column where the decoder saw a gap (refused
-        where the model's card refuses one), rows with an unseen category (refused where
-        the model refuses them), then, per task, the answers, rows outside the training
-        range and outside the proven region; the rows on the request's span when it is
-        traced; and log the payload when it is sampled."""
+        prediction route: missing cells per column where the decoder saw a gap (`gaps`:
+        refused where the model's card refuses one), rows with an unseen category (refused
+        where the model refuses them), then, per task, the answers, rows outside the
+        training range and outside the proven region; the rows on the request's span when
+        it is traced; and log the payload when it is sampled. A refused request counts
+        nothing: a client's 400s cannot move the signals alarms watch."""
         metrics = self.metrics
-        if gaps:
-            metrics.observe_gaps(model.gaps(rows, categories))
-        if categories is not None:
-            metrics.observe_unseen(model.unseen(categories))
+        missing = model.gaps(rows, categories) if gaps else None
+        unseen = model.unseen(categories) if categories is not None else 0
         prediction = model.predict(rows, categories)
+        if missing is not None:
+            metrics.observe_gaps(missing)
+        if unseen:
+            metrics.observe_unseen(unseen)
         if prediction.values is not None:
             metrics.observe_values(prediction.values, model.outside(rows))
         else:
