@@ -130,7 +130,10 @@ class Running:
 def descendants(pid: int) -> list[int]:
     found = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
-        children = (task / "children").read_text().split() if (task / "children").exists() else []
+        try:
+            children = (task / "children").read_text().split()
+        except (FileNotFoundError, ProcessLookupError):  # the thread ended after the listing
+            children = []
         for child in map(int, children):
             found += [child, *descendants(child)]
     return found
