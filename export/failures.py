@@ -1,9 +1,10 @@
 """The rows a failed parity gate failed: found, ranked, shown and written as JSON lines.
 
 Each failing row carries what reproduces it: its probe set, its input (JSON values
-in the schema's order, null for a gap) and both answers. The gate's own rule
-(`export.gates.compare` and `compare_values`) decides which rows fail, so this file
-never disagrees with the parity table.
+in the schema's order, null for a gap) and both answers. The gate's own per-row
+verdicts (`export.gates.failing_labels` and `failing_values`, which `compare` and
+`compare_values` count) decide which rows fail, so this file never disagrees with
+the parity table.
 """
 import json
 import math
@@ -14,7 +15,7 @@ from typing import Any, Callable, Final
 import numpy as np
 
 from export.convert import write_bytes
-from export.gates import ParityFigures, Reference, ValueParityFigures, compare, compare_values
+from export.gates import Reference, failing_labels, failing_values
 from export.probes import ProbeSet
 from export.rows import json_number
 from export.runtime import OnnxModel, Predictions
@@ -46,34 +47,6 @@ class FailingRow:
     def to_json(self) -> dict[str, Any]:
         return {"set": self.set, "row": self.row, "input": self.input, "scikit-learn": self.scikit_learn,
                 "onnxruntime": self.onnxruntime, "difference": _finite(self.difference), "tolerance": self.tolerance}
-
-
-Judge = Callable[[np.ndarray], ParityFigures | ValueParityFigures]
-
-
-def _all_failed(figures: ParityFigures | ValueParityFigures, rows: int) -> bool:
-    if isinstance(figures, ValueParityFigures):
-        return figures.value_violations == rows
-    return rows in (figures.label_mismatches, figures.probability_violations)
-
-
-def failing_indices(judge: Judge, order: np.ndarray) -> np.ndarray:
-    """The rows the gate's rule fails, found by asking `judge` about ever smaller runs
-    of `order` (a permutation of the rows): at most about 2 log2(rows) questions per
-    failing row, and far fewer where failures stand together in `order`."""
-    found: list[np.ndarray] = []
-    pending = [order] if len(order) else []
-    while pending:
-        chunk = pending.pop()
-        figures = judge(chunk)
-        if figures.ok:
-            continue
-        if len(chunk) == 1 or _all_failed(figures, len(chunk)):
-            found.append(chunk)
-            continue
-        half = len(chunk) // 2
-        pending += [chunk[half:], chunk[:half]]
-    return np.sort(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
 
 
 def _finite(value: float) -> float | str:
@@ -110,21 +83,16 @@ def _set_failures(
     probe: ProbeSet, ours: Predictions, theirs: Predictions, tolerance: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The rows of one probe set the gate fails, with their |Δ| and tolerances."""
-    def judge(index: np.ndarray) -> ParityFigures | ValueParityFigures:
-        scale = None if probe.scale is None else probe.scale[index]
-        if ours.values is not None and theirs.values is not None:
-            return compare_values(probe.name, theirs.values[index], ours.values[index], tolerance, scale)
+    if ours.values is not None and theirs.values is not None:
+        failing = failing_values(theirs.values, ours.values, tolerance, probe.scale)
+    else:
         assert ours.labels is not None and ours.probabilities is not None
         assert theirs.labels is not None and theirs.probabilities is not None
-        return compare(probe.name, theirs.probabilities[index], theirs.labels[index], ours.labels[index],
-                       ours.probabilities[index], tolerance, scale)
-
-    differences = _differences(ours, theirs)
-    tolerances = tolerance * (np.ones(len(differences)) if probe.scale is None else probe.scale)
-    # The worst first: the rows beyond tolerance then form one run, which `judge` fails
-    # as a whole, and only label differences within tolerance are left to search for.
-    failing = failing_indices(judge, np.argsort(-differences / tolerances, kind="stable"))
-    return failing, differences[failing], tolerances[failing]
+        failing = failing_labels(theirs.probabilities, theirs.labels, ours.labels, ours.probabilities, tolerance,
+                                 probe.scale)
+    rows = np.flatnonzero(failing)
+    tolerances = tolerance * (np.ones(len(failing)) if probe.scale is None else probe.scale)
+    return rows, _differences(ours, theirs)[rows], tolerances[rows]
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The parity and accuracy gates: structured results, no printing, no exit codes."""
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Final
+from typing import Any, Callable, Final, NamedTuple
 
 import numpy as np
 
@@ -119,6 +119,46 @@ class QualityResult:
         }
 
 
+class _LabelVerdicts(NamedTuple):
+    """Per row, what `compare` counts."""
+    differs: np.ndarray
+    excused: np.ndarray
+    shortfall: np.ndarray
+    tied: np.ndarray
+    near_tied: np.ndarray
+    violations: np.ndarray
+    diff: np.ndarray
+    row_tolerance: np.ndarray
+
+
+def _label_verdicts(
+    reference_probabilities: np.ndarray,
+    reference_labels: np.ndarray,
+    labels: np.ndarray,
+    probabilities: np.ndarray,
+    tolerance: float,
+    scale: np.ndarray | None,
+) -> _LabelVerdicts:
+    n_classes = reference_probabilities.shape[1]
+    row_tolerance = np.full(len(labels), tolerance) if scale is None else tolerance * scale
+    # A forest's summed votes rarely tie exactly in float64: two classes a rounding
+    # error apart are a tie that float32 may break either way, as an exact tie is.
+    ranked = np.sort(reference_probabilities, axis=1)
+    gap = ranked[:, -1] - ranked[:, -2] if n_classes > 1 else np.full(len(labels), np.inf)
+    # Labels are excused at the stated tolerance, unscaled: far out a row's probability
+    # tolerance grows with |x|, and a label flip there is still a flip.
+    known = (labels >= 0) & (labels < n_classes)
+    chosen = reference_probabilities[np.arange(len(labels)), np.clip(labels, 0, n_classes - 1)]
+    shortfall = reference_probabilities.max(axis=1) - chosen
+    differs = labels != reference_labels
+    excused = differs & known & (shortfall <= tolerance)
+    diff = np.abs(probabilities.astype(np.float64) - reference_probabilities)
+    # NaN never compares within tolerance: a NaN probability is a violation.
+    violations = ~(diff <= row_tolerance[:, None]).all(axis=1)
+    return _LabelVerdicts(differs, excused, shortfall, gap == 0, (gap > 0) & (gap <= tolerance), violations, diff,
+                          row_tolerance)
+
+
 def compare(
     name: str,
     reference_probabilities: np.ndarray,
@@ -132,40 +172,46 @@ def compare(
 
     Each row's probabilities must agree within `tolerance`, times its `scale`. A label
     difference is excused only where the reference's probability of the class the
-    candidate chose is within that same row tolerance of the reference's top probability
+    candidate chose is within the stated tolerance of the reference's top probability
     (an exact tie included): the candidate's answer is itself a tie within tolerance.
     Exact ties and near ties are counted apart.
     """
-    n_classes = reference_probabilities.shape[1]
-    row_tolerance = np.full(len(labels), tolerance) if scale is None else tolerance * scale
-    # A forest's summed votes rarely tie exactly in float64: two classes a rounding
-    # error apart are a tie that float32 may break either way, as an exact tie is.
-    ranked = np.sort(reference_probabilities, axis=1)
-    gap = ranked[:, -1] - ranked[:, -2] if n_classes > 1 else np.full(len(labels), np.inf)
-    tied = gap == 0
-    # Labels are excused at the stated tolerance, unscaled: far out a row's probability
-    # tolerance grows with |x|, and a label flip there is still a flip.
-    near_tied = (gap > 0) & (gap <= tolerance)
-    known = (labels >= 0) & (labels < n_classes)
-    chosen = reference_probabilities[np.arange(len(labels)), np.clip(labels, 0, n_classes - 1)]
-    shortfall = reference_probabilities.max(axis=1) - chosen
-    differs = labels != reference_labels
-    excused = differs & known & (shortfall <= tolerance)
-    diff = np.abs(probabilities.astype(np.float64) - reference_probabilities)
-    # NaN never compares within tolerance: a NaN probability is a violation.
-    violations = ~(diff <= row_tolerance[:, None]).all(axis=1)
+    v = _label_verdicts(reference_probabilities, reference_labels, labels, probabilities, tolerance, scale)
     return ParityFigures(
         name=name,
         rows=len(labels),
-        label_mismatches=int((differs & ~excused).sum()),
-        ties=int(tied.sum()),
-        excused_tie_mismatches=int((excused & (shortfall == 0)).sum()),
-        near_ties=int(near_tied.sum()),
-        excused_near_tie_mismatches=int((excused & (shortfall > 0)).sum()),
-        probability_violations=int(violations.sum()),
-        max_abs_diff=float(np.nanmax(diff)) if not np.isnan(diff).all() else float("nan"),
-        max_tolerance=float(row_tolerance.max()) if len(labels) else tolerance,
+        label_mismatches=int((v.differs & ~v.excused).sum()),
+        ties=int(v.tied.sum()),
+        excused_tie_mismatches=int((v.excused & (v.shortfall == 0)).sum()),
+        near_ties=int(v.near_tied.sum()),
+        excused_near_tie_mismatches=int((v.excused & (v.shortfall > 0)).sum()),
+        probability_violations=int(v.violations.sum()),
+        max_abs_diff=float(np.nanmax(v.diff)) if not np.isnan(v.diff).all() else float("nan"),
+        max_tolerance=float(v.row_tolerance.max()) if len(labels) else tolerance,
     )
+
+
+def failing_labels(
+    reference_probabilities: np.ndarray,
+    reference_labels: np.ndarray,
+    labels: np.ndarray,
+    probabilities: np.ndarray,
+    tolerance: float,
+    scale: np.ndarray | None = None,
+) -> np.ndarray:
+    """Per row, whether `compare` fails it: a label difference not excused, or a
+    probability beyond its tolerance."""
+    v = _label_verdicts(reference_probabilities, reference_labels, labels, probabilities, tolerance, scale)
+    return (v.differs & ~v.excused) | v.violations
+
+
+def _value_verdicts(
+    reference: np.ndarray, values: np.ndarray, tolerance: float, scale: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: whether it is beyond tolerance, its |Δ| and its tolerance."""
+    diff = np.abs(values.astype(np.float64) - reference.astype(np.float64))
+    row_tolerance = tolerance * (np.ones(len(values)) if scale is None else scale)
+    return ~(diff <= row_tolerance), diff, row_tolerance
 
 
 def compare_values(
@@ -173,10 +219,7 @@ def compare_values(
 ) -> ValueParityFigures:
     """A regressor's values against the reference's, each within `tolerance` (absolute,
     see `value_tolerance`) x scale."""
-    reference = reference.astype(np.float64)
-    diff = np.abs(values.astype(np.float64) - reference)
-    row_tolerance = tolerance * (np.ones(len(values)) if scale is None else scale)
-    violations = ~(diff <= row_tolerance)
+    violations, diff, row_tolerance = _value_verdicts(reference, values, tolerance, scale)
     return ValueParityFigures(
         name=name,
         rows=len(values),
@@ -184,6 +227,13 @@ def compare_values(
         max_abs_diff=float(np.nanmax(diff)) if len(diff) and not np.isnan(diff).all() else float("nan"),
         max_tolerance=float(row_tolerance.max()) if len(values) else tolerance,
     )
+
+
+def failing_values(
+    reference: np.ndarray, values: np.ndarray, tolerance: float, scale: np.ndarray | None = None
+) -> np.ndarray:
+    """Per row, whether `compare_values` fails it."""
+    return _value_verdicts(reference, values, tolerance, scale)[0]
 
 
 def value_tolerance(relative: float, targets: np.ndarray) -> float:

@@ -71,7 +71,7 @@ class Proven:
     gaps: Gaps
 
 
-def served_gaps(trained: TrainedModel, model: OnnxModel, gate: Gate) -> Gaps:
+def served_gaps(trained: TrainedModel, model: OnnxModel, gate: Gate, categories: Categories) -> Gaps:
     """The columns whose gap the model is served with.
 
     Where scikit-learn answers a gap in a column that never had one in training
@@ -96,7 +96,7 @@ def served_gaps(trained: TrainedModel, model: OnnxModel, gate: Gate) -> Gaps:
     untrained = [i for i in gaps.served if gaps.rates[i] == 0]
     if untrained:
         only = Gaps(gaps.names, tuple(i in untrained for i in range(len(gaps.names))), gaps.rates)
-        sets = gap_probe_sets(data, Categories.of(data, unseen_answered(trained)), only, RANDOM_SEED)
+        sets = gap_probe_sets(data, categories, only, RANDOM_SEED)
         result = parity_gate(trained.estimator, model, sets, gate.tolerance, value_scale(data))
         failed = [figures for figures in result.sets if not figures.ok]
         if failed:
@@ -125,28 +125,29 @@ def parity_probes(data: Dataset, proven: Proven, random_points: int) -> list[Pro
 
 
 def parity_failures(
-    trained: TrainedModel, model: OnnxModel, parity: ParityResult, proven: Proven, gate: Gate, random_points: int
+    trained: TrainedModel, model: OnnxModel, parity: ParityResult, probes: list[ProbeSet], gate: Gate
 ) -> Failures | None:
-    """The rows of the probe sets the parity gate failed, from the same probes made again."""
+    """The rows of the probe sets the parity gate failed (None when it passed)."""
     failed = {s.name for s in parity.sets if not s.ok}
     if not failed:
         return None
-    probes = [probe for probe in parity_probes(trained.data, proven, random_points) if probe.name in failed]
     reference = estimator_predictions(trained.estimator, trained.spec.task)
-    return failing_rows(reference, model, probes, gate.tolerance, value_scale(trained.data))
+    return failing_rows(reference, model, [probe for probe in probes if probe.name in failed], gate.tolerance,
+                        value_scale(trained.data))
 
 
 def run_gates(
     trained: TrainedModel, payload: bytes, baseline: float | None, gate: Gate, random_points: int
-) -> tuple[OnnxModel, ParityResult, QualityResult, Proven]:
+) -> tuple[OnnxModel, ParityResult, QualityResult, Proven, Failures | None]:
+    """Both gates, what the parity gate proved, and the rows it failed (None when it passed)."""
     data = trained.data
     model = OnnxModel(payload, data.schema, trained.spec.task)
     categories = Categories.of(data, unseen_answered(trained))
-    gaps = served_gaps(trained, model, gate)
+    gaps = served_gaps(trained, model, gate, categories)
     probes = parity_probes(data, Proven(categories, gaps), random_points)
     parity = explain(parity_gate(trained.estimator, model, probes, gate.tolerance, value_scale(data)), probes)
     quality = quality_gate(model, data.x_test, data.y_test, gate, baseline, trained.held_out)
-    return model, parity, quality, Proven(categories, gaps)
+    return model, parity, quality, Proven(categories, gaps), parity_failures(trained, model, parity, probes, gate)
 
 
 def committed_metric(card: dict[str, Any] | None, spec: ModelSpec) -> float | None:
@@ -176,10 +177,9 @@ def build(
     onnx_model = to_onnx(trained)
     payload = serialize(onnx_model)
     gate = options.applied_to(spec.gate)
-    model, parity, quality, proven = run_gates(trained, payload, baseline, gate, options.random_points)
+    model, parity, quality, proven, failures = run_gates(trained, payload, baseline, gate, options.random_points)
     if not (parity.passed and quality.passed):
-        return GateOutcome(parity, quality,
-                           failures=parity_failures(trained, model, parity, proven, gate, options.random_points))
+        return GateOutcome(parity, quality, failures=failures)
     card = model_card.build_card(
         trained, onnx_model, model, sha256(payload), parity, quality, proven.categories, proven.gaps)
     write_bytes(out_dir / onnx_filename(spec.name), payload)
@@ -214,11 +214,10 @@ def regate(payload: bytes, card: dict[str, Any], card_path: Path, options: GateO
     """Run both gates on an existing ONNX model against a fresh, deterministic retraining."""
     trained = retrain(card, card_path)
     gate = options.applied_to(trained.spec.gate)
-    model, parity, quality, proven = run_gates(trained, payload, committed_metric(card, trained.spec), gate,
-                                               options.random_points)
+    _, parity, quality, proven, failures = run_gates(trained, payload, committed_metric(card, trained.spec), gate,
+                                                     options.random_points)
     claimed_gaps(card, card_path, proven.gaps)
-    return GateOutcome(parity, quality,
-                       failures=parity_failures(trained, model, parity, proven, gate, options.random_points))
+    return GateOutcome(parity, quality, failures=failures)
 
 
 def claimed_gaps(card: dict[str, Any], card_path: Path, gaps: Gaps) -> None:

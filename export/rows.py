@@ -124,9 +124,10 @@ class Rows:
         numbers, categories = iter(self.numbers[index]), iter(self.categories[index])
         values: list[Any] = []
         for feature in self.schema.features:
-            value = next(numbers) if feature.kind == "number" else next(categories)
             if feature.kind == "number":
-                values.append(None if np.isnan(value) else json_number(value))
+                number = next(numbers)
+                values.append(None if np.isnan(number) else json_number(number))
             else:
-                values.append(None if value == MISSING_CATEGORY else str(value))
+                category = next(categories)
+                values.append(None if category == MISSING_CATEGORY else str(category))
         return values

@@ -118,7 +118,7 @@ def test_the_gates_prove_the_pickle_not_a_refit(repo_root, tmp_path):
     spec.with_name("refit.toml").write_text(spec.read_text().replace("iris_model.pkl", "refit.pkl"))
     refit_onnx = serialize(to_onnx(train(load_spec(spec.with_name("refit.toml")))))
     original = train(load_spec(spec))
-    _, parity, _, _ = run_gates(original, refit_onnx, None, original.spec.gate, 2000)
+    _, parity, _, _, _ = run_gates(original, refit_onnx, None, original.spec.gate, 2000)
     assert not parity.passed
     assert run_gates(original, serialize(to_onnx(original)), None, original.spec.gate, 2000)[1].passed
 

@@ -74,7 +74,7 @@ def _spec(folder: Path, repo_root: Path, features: str, estimator: str, data: st
 def _parity(spec_path: Path) -> tuple[onnx.ModelProto, ParityResult]:
     trained = train(load_spec(spec_path))
     model = to_onnx(trained)
-    _, parity, _, _ = run_gates(trained, serialize(model), None, trained.spec.gate, POINTS)
+    _, parity, _, _, _ = run_gates(trained, serialize(model), None, trained.spec.gate, POINTS)
     return model, parity
 
 
