@@ -26,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 ENGINE = str(HERE / "engine")
 CONTAINER = "iris-image-check"
 START_SECONDS = 60
-# The page and what it loads (gateway/docs.py; this script runs without the gateway's packages).
+# The page and what it loads (gateway/api/docs.py; this script runs without the gateway's packages).
 DOCS_PATHS = ("/docs", "/docs/swagger-ui-bundle.js", "/docs/swagger-ui.css", "/docs/docs.js", "/docs/LICENSE")
 OPERATOR_PATHS = ("/metrics", "/model")
 # The ports the image's ENV gives the gateway (Dockerfile.serve).

@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from bench import card, workloads
-from gateway import logs
 from gateway.app import create_app
 from gateway.settings import Settings
+from gateway.signals import logs
 
 REPO = Path(__file__).resolve().parent.parent
 # What would make two runs differ: the hash seed, and OpenBLAS's idle worker threads

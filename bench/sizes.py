@@ -15,8 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from gateway import docs
-
+from gateway.api import docs
 INSTALLER = ("pip", "setuptools", "pkg_resources", "_distutils_hack", "distutils-precedence.pth")
 
 

@@ -11,7 +11,7 @@ from typing import Any, Final
 import numpy as np
 import onnx
 
-from gateway.tensors import INPUT_NAME, LABEL_NAME, MISSING_CATEGORY, PROBABILITIES_NAME, VALUE_NAME
+from gateway.model.contract import INPUT_NAME, LABEL_NAME, MISSING_CATEGORY, PROBABILITIES_NAME, VALUE_NAME
 from export.convert import describe_steps
 from export.errors import InputError
 from export.gaps import Gaps

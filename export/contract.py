@@ -1,4 +1,4 @@
-"""What the export promises its consumers beyond the tensor names (gateway/tensors.py):
+"""What the export promises its consumers beyond the tensor names (gateway/model/contract.py):
 the opsets, the default spec, and the file names of a model and its card.
 
 The gateway, the smoke test and the benchmarks read them from the model card.

@@ -11,7 +11,7 @@ from sklearn.base import is_classifier
 from export import shims
 from export.contract import ML_OPSET, TARGET_OPSET
 from export.conversion_errors import conversion_error, describe_steps  # noqa: F401 (card_writer imports it from here)
-from gateway.tensors import INPUT_NAME, LABEL_NAME, PROBABILITIES_NAME, VALUE_NAME
+from gateway.model.contract import INPUT_NAME, LABEL_NAME, PROBABILITIES_NAME, VALUE_NAME
 from export.errors import InputError
 from export.rows import Schema
 from export.train import TrainedModel

@@ -11,7 +11,7 @@ from sklearn.model_selection import train_test_split
 
 from export.rows import Rows, Schema
 from export.spec import Feature, ModelSpec, SpecError
-from gateway.tensors import MISSING_CATEGORY
+from gateway.model.contract import MISSING_CATEGORY
 
 # CSV files larger than this are refused: the whole set is held in memory several times.
 MAX_CSV_BYTES: Final = 512 * 1024 * 1024

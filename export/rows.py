@@ -11,7 +11,7 @@ from typing import Any, Final
 
 import numpy as np
 
-from gateway.tensors import INPUT_NAME, MISSING_CATEGORY
+from gateway.model.contract import INPUT_NAME, MISSING_CATEGORY
 from export.spec import Feature
 
 FIT_DTYPE: Final = np.float64

@@ -4,11 +4,11 @@ from dataclasses import dataclass
 import numpy as np
 import onnxruntime as ort
 
-from gateway.tensors import LABEL_NAME, PROBABILITIES_NAME, VALUE_NAME
+from gateway.model.contract import LABEL_NAME, PROBABILITIES_NAME, VALUE_NAME
 from export.errors import InputError
 from export.rows import Rows, Schema
 from export.spec import Task
-from gateway.session import open_session, unchecked_run
+from gateway.model.session import open_session, unchecked_run
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ def tensor_names(schema: Schema, task: Task) -> tuple[list[str], list[str]]:
 
 class OnnxModel:
     """The exported model opened and run exactly as the gateway opens and runs it
-    (gateway/session.py): the parity gate proves the session that serves."""
+    (gateway/model/session.py): the parity gate proves the session that serves."""
 
     def __init__(self, payload: bytes, schema: Schema, task: Task) -> None:
         try:

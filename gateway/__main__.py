@@ -10,10 +10,10 @@ import uvicorn
 from starlette.types import ASGIApp
 from uvicorn.supervisors import Multiprocess
 
-from gateway import logs, tracing
 from gateway.app import create_app
-from gateway.lifecycle import exit_0_after_a_drained_shutdown
+from gateway.core.lifecycle import exit_0_after_a_drained_shutdown
 from gateway.settings import Settings, SettingsError, describe, from_env
+from gateway.signals import logs, tracing
 
 EXIT_OK: Final = 0
 EXIT_BAD_SETTINGS: Final = 2
@@ -94,7 +94,7 @@ def run(environ: Mapping[str, str], app_factory: AppFactory = create_app) -> int
     exit_0_after_a_drained_shutdown()
     try:
         # Both ports are one server's: the front door tells them apart by the port
-        # a connection arrived on (gateway.front).
+        # a connection arrived on (gateway.http.front).
         sockets = [bind(settings.host, settings.port), bind(settings.host, settings.admin_port)]
     except OSError as error:
         logger.error("cannot listen on %s ports %d and %d: %s", settings.host, settings.port, settings.admin_port,

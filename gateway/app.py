@@ -13,27 +13,29 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Lifespan
 
-from gateway import access, metrics, v2
-from gateway.access import AccessLog
-from gateway.emf import EmfTally
+from gateway.api import v2
+from gateway.api.probes import HEALTH_PATH, LIVE_PATH, admin_routes
+from gateway.api.routes import routes
+from gateway.core.lifecycle import install_drain_on_sigterm
+from gateway.core.periodic import every
+from gateway.core.service import Service
 from gateway.errors import GatewayError
-from gateway.front import Front
-from gateway.lifecycle import install_drain_on_sigterm
-from gateway.limits import WATCHDOG_SECONDS, Admission
-from gateway.logs import ACCESS_LOGGER, EMF_LOGGER
-from gateway.metrics import Metrics
-from gateway.periodic import every
-from gateway.responses import error_body, error_response
-from gateway.routes import HEALTH_PATH, LIVE_PATH, admin_routes, routes
-from gateway.service import Service
+from gateway.http.front import Front
+from gateway.http.limits import WATCHDOG_SECONDS, Admission, BodyDeadlines
+from gateway.http.responses import error_body, error_response
 from gateway.settings import Settings, from_env
-from gateway.tracing import RequestTracer
+from gateway.signals import access, metrics
+from gateway.signals.access import AccessLog
+from gateway.signals.emf import EmfTally
+from gateway.signals.logs import ACCESS_LOGGER, EMF_LOGGER
+from gateway.signals.metrics import Metrics
+from gateway.signals.tracing import RequestTracer
 
 logger = logging.getLogger("gateway.app")
 
 
 async def error_handler(request: Request, exc: Exception) -> Response:
-    """A GatewayError or any other exception, through the one mapping (gateway.responses);
+    """A GatewayError or any other exception, through the one mapping (gateway.http.responses);
     the traceback of a real fault is logged by the front door."""
     status, body = error_response(exc)
     return Response(body, status_code=status, media_type="application/json")
@@ -64,7 +66,7 @@ def starlette(route_list: list[Route], lifespan: Lifespan[Starlette] | None = No
 
 
 def emf_publisher(service: Service) -> Callable[[], None]:
-    """Writes the CloudWatch EMF documents of everything since its last call (gateway.emf)."""
+    """Writes the CloudWatch EMF documents of everything since its last call (gateway.signals.emf)."""
     tally = service.metrics.emf = EmfTally(service.model.card, service.settings.emf_namespace,
                                            metrics.LATENCY_BUCKETS)
     emf_log = logging.getLogger(EMF_LOGGER)
@@ -82,7 +84,8 @@ def create_app(settings: Settings | None = None, shortcut: bool = True) -> Front
     routes the prediction POSTs through Starlette too (the benchmark's comparison)."""
     settings = settings or Settings()
     service = Service(settings, Metrics())
-    deadlines = service.deadlines
+    # How long a body may take to arrive, for the hot endpoints (gateway.http.limits).
+    deadlines = BodyDeadlines(settings.body_timeout_seconds)
     if settings.workers > 1 and not service.metrics.multiprocess_mode:
         logger.warning(
             "GATEWAY_WORKERS=%d but this process was not started by `python -m gateway`:"
@@ -127,7 +130,7 @@ def create_app(settings: Settings | None = None, shortcut: bool = True) -> Front
         if restore_signals is not None:
             restore_signals()
 
-    route_list = routes(service, v2.routes(service))
+    route_list = routes(service, deadlines, v2.routes(service, deadlines))
     app = starlette(route_list, lifespan)
     app.state.service = service
     front = Front(

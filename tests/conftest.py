@@ -57,6 +57,14 @@ def built_examples(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) ->
     return built
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that needs the examples built is slow: building all of them (`make model`
+    per example, `built_examples`) takes most of a minute before the first one runs."""
+    for item in items:
+        if "built_examples" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
     """What the image and rehearsal tests used (engine, base image) and measured."""
     from tests import summary

@@ -12,11 +12,11 @@ from typing import Iterator
 import httpx
 import orjson
 
-from gateway.tensors import ORIGINAL_ROW
 from tests.waiting import wait_until
 
-# The original service's example request (answered {"prediction": 0}), as a JSON
-# document and as the bytes of a body.
+# The original service's example (its README: {"features": [5.1, 3.5, 1.4, 0.2]} gives
+# {"prediction": 0}, setosa): the row, the request as a JSON document and as a body.
+ORIGINAL_ROW = (5.1, 3.5, 1.4, 0.2)
 ONE_ROW = {"features": list(ORIGINAL_ROW)}
 ONE_ROW_BODY = orjson.dumps(ONE_ROW)
 

@@ -88,7 +88,7 @@ def never_ready(stage: Stage) -> dict[str, Any]:
 def overload(stage: Stage, connections: int = 256, seconds: float = 30, slow: int = 300) -> dict[str, Any]:
     """Far more concurrent clients than a task is sized for, and `slow` clients trickling
     large bodies among them: the fast ones slower but never a 5xx, the slow ones cut
-    off (gateway.limits), memory flat."""
+    off (gateway.http.limits), memory flat."""
     live = [name for name, replica in stage.replicas.items() if not replica.exited()]
     before = {name: stage.replicas[name].rss_kib() for name in live}
     with Traffic(stage.balancer.port, connections) as traffic, SlowUploads(stage.balancer.port, slow) as uploads:

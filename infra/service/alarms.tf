@@ -64,7 +64,7 @@ resource "aws_cloudwatch_metric_alarm" "p99_latency" {
 
 locals {
   # The load balancer's 5xx share, and the shares of the gateway's own counts
-  # (gateway/emf.py, published as EMF lines in its log) when it writes them.
+  # (gateway/signals/emf.py, published as EMF lines in its log) when it writes them.
   alb_share_alarms = var.enable_alarms ? {
     "5xx" = {
       part        = { namespace = "AWS/ApplicationELB", metric = "HTTPCode_Target_5XX_Count", dimensions = local.alb_dimensions }

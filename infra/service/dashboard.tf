@@ -1,5 +1,5 @@
 # One page for an operator: the load balancer's figures beside the gateway's own
-# (gateway/emf.py): traffic, errors, p99, drift, unproven rows and predictions per class.
+# (gateway/signals/emf.py): traffic, errors, p99, drift, unproven rows and predictions per class.
 locals {
   dashboard_widgets = concat([
     {

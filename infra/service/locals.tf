@@ -7,7 +7,7 @@ locals {
     Stack       = "service"
   })
 
-  # The gateway's own metrics (CloudWatch EMF in its log, gateway/emf.py).
+  # The gateway's own metrics (CloudWatch EMF in its log, gateway/signals/emf.py).
   metrics_namespace = var.project
   gateway_metrics   = var.emf_seconds > 0
 

@@ -78,7 +78,7 @@ variable "admin_port" {
 }
 
 variable "liveness_path" {
-  description = "The gateway's liveness route (gateway.routes.LIVE_PATH), which the container's health check asks on the admin port: never refused for load, so a busy task is not taken for a dead one."
+  description = "The gateway's liveness route (gateway.api.probes.LIVE_PATH), which the container's health check asks on the admin port: never refused for load, so a busy task is not taken for a dead one."
   type        = string
   default     = "/live"
 
@@ -89,7 +89,7 @@ variable "liveness_path" {
 }
 
 variable "health_check_path" {
-  description = "The gateway's readiness route (gateway.routes.HEALTH_PATH)."
+  description = "The gateway's readiness route (gateway.api.probes.HEALTH_PATH)."
   type        = string
   default     = "/health"
 

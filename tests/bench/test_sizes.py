@@ -7,7 +7,7 @@ from pathlib import Path
 import orjson
 
 from bench import sizes
-from gateway import docs
+from gateway.api import docs
 from tests.images.dockerfile import parse
 
 

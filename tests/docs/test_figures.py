@@ -10,7 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from bench.report import ROUTED, SHORTCUT, counted, headline
-import gateway.front
+import gateway.http.front
 from gateway.app import create_app
 from gateway.settings import Settings, from_env
 from tests.gateway.test_amplification import SHAPES
@@ -104,8 +104,8 @@ def test_the_readmes_speed_figures_are_the_committed_runs():
 
 
 def test_the_front_doors_cited_figures_are_the_committed_runs():
-    """gateway/front.py justifies its shortcut with the committed figures; they must be those."""
-    cited = " ".join(gateway.front.__doc__.split())
+    """gateway/http/front.py justifies its shortcut with the committed figures; they must be those."""
+    cited = " ".join(gateway.http.front.__doc__.split())
     (ratio,) = re.findall(r"answers ([\d.]+x) the requests/s of the routed one", cited)
     (shortcut, routed) = re.findall(r"spends ([\d,]+) instructions per request against ([\d,]+) routed", cited)[0]
     lines = headline(json.loads(text("bench/results.json")))

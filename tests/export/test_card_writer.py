@@ -47,7 +47,7 @@ def test_feature_range_is_the_training_box(built, dataset):
 
 
 def test_examples_are_training_rows_the_model_gives_their_class(built, dataset, logistic_onnx):
-    """The API documentation's examples (gateway/openapi.py): one typical row per class."""
+    """The API documentation's examples (gateway/api/openapi.py): one typical row per class."""
     card = json.loads((built / "iris.json").read_text())
     examples = card["examples"]
     assert [example["class"] for example in examples] == card["classes"]

@@ -1,7 +1,7 @@
 import onnx
 
 from export.contract import TARGET_OPSET
-from gateway.tensors import INPUT_NAME, LABEL_NAME, PROBABILITIES_NAME
+from gateway.model.contract import INPUT_NAME, LABEL_NAME, PROBABILITIES_NAME
 from export.convert import serialize, to_onnx, write_bytes
 
 

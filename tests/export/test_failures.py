@@ -26,8 +26,8 @@ from export.probes import Categories, probe_sets
 from export.runtime import OnnxModel, Predictions
 from export.spec import load_spec
 from export.train import TrainedModel, train
-from gateway.session import open_session
-from gateway.tensors import INPUT_NAME
+from gateway.model.contract import INPUT_NAME
+from gateway.model.session import open_session
 
 POINTS = "2000"
 ANSWER_KEYS = {"set", "input", "scikit-learn", "onnxruntime"}

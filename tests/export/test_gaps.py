@@ -21,7 +21,7 @@ from export.report import parity_report
 from export.rows import Rows, Schema
 from export.spec import Feature, SpecError, load_spec
 from export.train import preprocessing, train
-from gateway.tensors import MISSING_CATEGORY
+from gateway.model.contract import MISSING_CATEGORY
 from tests.specs import LOANS_NUMBERS, numbers_only_loans
 
 # Enough random points to exercise every probe set, few enough for a fast test.

@@ -2,7 +2,7 @@ from export.runtime import OnnxModel
 
 
 def test_the_gate_runs_the_model_in_a_session_set_up_as_the_gateways(logistic_payload, dataset):
-    """export.runtime opens its session through gateway.session: what the parity gate
+    """export.runtime opens its session through gateway.model.session: what the parity gate
     proves is the session set-up that serves (threads, spinning, the unchecked run)."""
     model = OnnxModel(logistic_payload, dataset.schema, "classification")
     options = model._session.get_session_options()

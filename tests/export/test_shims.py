@@ -15,8 +15,8 @@ from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostin
 
 from export import convert, shims
 from export.contract import ML_OPSET, TARGET_OPSET
-from gateway.session import open_session
-from gateway.tensors import INPUT_NAME
+from gateway.model.contract import INPUT_NAME
+from gateway.model.session import open_session
 
 SEED = 0
 MISSING_SHARE = 0.1

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from gateway.access import AccessLog, printable
+from gateway.signals.access import AccessLog, printable
 from tests.support import ONE_ROW, running_gateway
 from tests.waiting import wait_until
 

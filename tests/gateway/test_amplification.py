@@ -11,7 +11,7 @@ import pytest
 
 from tests.support import running_gateway
 from tests.gateway.hostile_values import deep, infer_tensor, predict
-from gateway.tensors import ORIGINAL_ROW
+from tests.support import ORIGINAL_ROW
 
 MAX_BODY = 1_048_576
 PEAK_GROWTH_LIMIT_KIB = 64 * 1024

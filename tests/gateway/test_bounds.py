@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from gateway.bounds import Box
+from gateway.model.bounds import Box
 
 
 @pytest.fixture

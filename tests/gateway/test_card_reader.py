@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from gateway.card_reader import CARD_SCHEMA_VERSION, ModelCard
+from gateway.model.card import CARD_SCHEMA_VERSION, ModelCard
 
 
 def test_the_committed_card_is_the_schema_this_gateway_reads(settings):

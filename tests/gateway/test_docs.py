@@ -5,7 +5,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from gateway import docs
+from gateway.api import docs
 
 
 class Links(HTMLParser):

@@ -1,4 +1,4 @@
-"""CloudWatch Embedded Metric Format documents (gateway/emf.py): each one valid by the
+"""CloudWatch Embedded Metric Format documents (gateway/signals/emf.py): each one valid by the
 format's rules, and a real gateway writing them for a burst of drifted traffic."""
 import json
 
@@ -7,10 +7,10 @@ import jsonschema
 import numpy as np
 import pytest
 
-from gateway import emf
-from gateway.card_reader import ModelCard
-from gateway.metrics import LATENCY_BUCKETS, Metrics
-from gateway.tensors import ORIGINAL_ROW
+from gateway.model.card import ModelCard
+from gateway.signals import emf
+from gateway.signals.metrics import LATENCY_BUCKETS, Metrics
+from tests.support import ORIGINAL_ROW
 from tests.infra.terraform import defaults
 from tests.support import REPO_ROOT
 from tests.waiting import wait_until

@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 from openapi_spec_validator import validate
 
-from gateway.bounds import Box
-from gateway.card_reader import ModelCard
+from gateway.api.openapi import document
 from gateway.errors import InvalidInput
-from gateway.inference import Model
-from gateway.metrics import Metrics
-from gateway.openapi import document
-from gateway.session import open_session
-from gateway.tensors import MISSING_CATEGORY
+from gateway.model.bounds import Box
+from gateway.model.card import ModelCard
+from gateway.model.contract import MISSING_CATEGORY
+from gateway.model.inference import Model
+from gateway.model.session import open_session
+from gateway.signals.metrics import Metrics
 
 # Two number columns (a takes a gap, b refuses one with the card's reason) and a
 # category column that takes one.

@@ -6,8 +6,8 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
-from gateway.card_reader import CARD_SCHEMA_VERSION
-from gateway.inference import Model, ModelError
+from gateway.model.card import CARD_SCHEMA_VERSION
+from gateway.model.inference import Model, ModelError
 
 
 @pytest.fixture(scope="module")

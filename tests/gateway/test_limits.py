@@ -9,7 +9,7 @@ import httpx
 import orjson
 import pytest
 
-from gateway.limits import Admission, BodyDeadlines
+from gateway.http.limits import Admission, BodyDeadlines
 from tests.support import ONE_ROW, running_gateway
 from tests.rawhttp import read_response
 from tests.waiting import wait_until

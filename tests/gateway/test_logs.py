@@ -5,13 +5,14 @@ import re
 import orjson
 import pytest
 
-from gateway.access import AccessLog
-from gateway.logs import JsonFormatter, TextFormatter, skip_caller_lookup, timestamp
+from gateway.signals.access import AccessLog
+from gateway.signals.logs import JsonFormatter, TextFormatter, skip_caller_lookup, timestamp
 
 
 def test_the_caller_lookup_switch_still_exists_and_works(monkeypatch):
     if not hasattr(logging, "_srcfile"):
-        pytest.fail(f"Python {platform.python_version()} has no logging._srcfile: see gateway.logs.skip_caller_lookup")
+        pytest.fail(f"Python {platform.python_version()} has no logging._srcfile:"
+                    " see gateway.signals.logs.skip_caller_lookup")
     monkeypatch.setattr(logging, "_srcfile", logging._srcfile)
     skip_caller_lookup()
     # With the lookup skipped, a record does not know the function that logged it.

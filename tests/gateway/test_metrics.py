@@ -8,9 +8,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from gateway.app import create_app_from_environment
-from gateway.metrics import multiprocess_active
+from gateway.signals.metrics import multiprocess_active
 from tests.support import ONE_ROW
-from gateway.tensors import ORIGINAL_ROW
+from tests.support import ORIGINAL_ROW
 
 
 def sample(text: str, name: str, **labels: str) -> float:
@@ -61,7 +61,7 @@ def test_bulk_flush_equals_prometheus_observe():
     """The bulk histogram update gives exactly what observe() gives for the same values."""
     from prometheus_client import CollectorRegistry, Histogram, generate_latest
 
-    from gateway.metrics import LATENCY_BUCKETS, Metrics
+    from gateway.signals.metrics import LATENCY_BUCKETS, Metrics
 
     values = [0.00005, 0.0001, 0.0002, 0.0005, 0.0009, 0.003, 0.02, 0.3, 0.99, 1.0, 2.5, 7.0]
     bulk = Metrics()
@@ -71,7 +71,7 @@ def test_bulk_flush_equals_prometheus_observe():
         bulk.flush()
     except AttributeError as error:
         pytest.fail(f"prometheus-client {version('prometheus-client')} changed the private Histogram fields"
-                    f" gateway.metrics.observe_many relies on: {error}")
+                    f" gateway.signals.metrics.observe_many relies on: {error}")
     registry = CollectorRegistry()
     direct = Histogram("gateway_request_duration_seconds", "x", ["route"], buckets=LATENCY_BUCKETS, registry=registry)
     for value in values:
@@ -105,10 +105,10 @@ def test_multiprocess_mode_follows_prometheus_clients_own_decision(repo_root, tm
     # In-process, no PROMETHEUS_MULTIPROC_DIR: single-process mode.
     assert not multiprocess_active()
     # A process started with it (as gateway.__main__ starts its workers).
-    probe = "from gateway.metrics import multiprocess_active; print(multiprocess_active())"
+    probe = "from gateway.signals.metrics import multiprocess_active; print(multiprocess_active())"
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
     done = subprocess.run([sys.executable, "-c", probe], cwd=repo_root, env=env, capture_output=True, text=True)
     assert done.stdout.strip() == "True", (
         f"prometheus-client {version('prometheus-client')} no longer exposes values.ValueClass as"
-        f" gateway.metrics.multiprocess_active expects: {done.stderr}"
+        f" gateway.signals.metrics.multiprocess_active expects: {done.stderr}"
     )

@@ -1,4 +1,4 @@
-"""Sampled payload logging (gateway/payloads.py): the share and the rate cap, the
+"""Sampled payload logging (gateway/signals/payloads.py): the share and the rate cap, the
 line's content, and a real gateway that never writes more than its cap."""
 import json
 import time
@@ -6,10 +6,10 @@ import time
 import httpx
 import numpy as np
 
-from gateway.card_reader import ModelCard
-from gateway.inference import Prediction
-from gateway.payloads import PAYLOAD_MAX_ROWS, PayloadSampler, payload_line
-from gateway.tensors import ORIGINAL_ROW
+from gateway.model.card import ModelCard
+from gateway.model.inference import Prediction
+from gateway.signals.payloads import PAYLOAD_MAX_ROWS, PayloadSampler, payload_line
+from tests.support import ORIGINAL_ROW
 from tests.waiting import wait_until
 
 

@@ -4,13 +4,17 @@ import numpy as np
 import orjson
 import pytest
 
-from gateway.predict_codec import Layout, decode_predict, encode_predict
+from gateway.codecs.predict import Layout, decode_predict, encode_predict
 from gateway.errors import InvalidInput
+
+
+# Four number columns, as the Iris card has them.
+NUMBERS = Layout.of(["a", "b", "c", "d"], ["number"] * 4, [5.1, 3.5, 1.4, 0.2])
 
 
 def decode(document, max_rows=100):
     body = document if isinstance(document, bytes) else orjson.dumps(document)
-    return decode_predict(body, 4, max_rows)
+    return decode_predict(body, 4, max_rows, NUMBERS)
 
 
 def test_single_row_becomes_one_float32_row():
@@ -48,19 +52,19 @@ def test_booleans_elsewhere_in_the_body_do_not_trip_the_row_check():
         ({"features": [1, 2, 3]}, '"features" must hold 4 numbers, got 3'),
         ({"features": [1, 2, 3, 4, 5]}, "got 5"),
         ({"features": []}, "got 0"),
-        ({"features": [1, "2", 3, 4]}, "position 1 must be a number, got a string"),
-        ({"features": [True, 2, 3, 4]}, "position 0 must be a number, got a boolean"),
-        ({"features": [1, 2, 3, {"a": 1}]}, "position 3 must be a number, got an object"),
+        ({"features": [1, "2", 3, 4]}, "position 1 (b) must be a number, got a string"),
+        ({"features": [True, 2, 3, 4]}, "position 0 (a) must be a number, got a boolean"),
+        ({"features": [1, 2, 3, {"a": 1}]}, "position 3 (d) must be a number, got an object"),
         ({"features": [[1, 2, 3, 4]]}, "must hold 4 numbers, got 1"),
         ({"features": [1, 2, 3, 1e39]}, "outside the float32 range"),
         (b'{"features": [1, 2, 3, 10000000000000000000000000000000000000000]}', "outside the float32 range"),
         ({"instances": []}, '"instances" must hold at least one row'),
         ({"instances": [1, 2, 3, 4]}, '"instances" row 0 must be a list of 4 numbers, got a number'),
         ({"instances": [[1, 2, 3, 4], [1, 2, 3]]}, '"instances" row 1 must hold 4 numbers, got 3'),
-        ({"instances": [[1, 2, 3, 4], [1, 2, 3, [4]]]}, "row 1 position 3 must be a number, got a list"),
-        ({"instances": [[1, 2, 3, 4], [1, False, 3, 4]]}, "row 1 position 1 must be a number, got a boolean"),
-        ({"instances": [[True, False, True, False]]}, "row 0 position 0 must be a number, got a boolean"),
-        ({"instances": [[1, 2, 3, 4], [1, 2, 3, -1e39]]}, "row 1 position 3 is -1e+39"),
+        ({"instances": [[1, 2, 3, 4], [1, 2, 3, [4]]]}, "row 1 position 3 (d) must be a number, got a list"),
+        ({"instances": [[1, 2, 3, 4], [1, False, 3, 4]]}, "row 1 position 1 (b) must be a number, got a boolean"),
+        ({"instances": [[True, False, True, False]]}, "row 0 position 0 (a) must be a number, got a boolean"),
+        ({"instances": [[1, 2, 3, 4], [1, 2, 3, -1e39]]}, "row 1 position 3 (d) is -1e+39"),
         ({"instances": "rows"}, '"instances" must be a list of rows, got a string'),
         (b'{"features": [NaN, 1, 2, 3]}', "not valid JSON"),
         (b'{"features": [Infinity, 1, 2, 3]}', "not valid JSON"),
@@ -99,8 +103,8 @@ def test_encode_batch():
 
 
 def test_a_numeric_string_is_not_a_number():
-    with pytest.raises(InvalidInput, match="position 1 must be a number, got a string"):
-        decode_predict(b'{"instances": [[1, "2", 3, 4]]}', n_features=4, max_rows=10)
+    with pytest.raises(InvalidInput, match=re.escape("position 1 (b) must be a number, got a string")):
+        decode_predict(b'{"instances": [[1, "2", 3, 4]]}', n_features=4, max_rows=10, layout=NUMBERS)
 
 
 def test_a_null_is_a_gap_passed_on_as_nan():
@@ -115,10 +119,9 @@ def test_a_null_is_a_gap_passed_on_as_nan():
 
 
 def test_a_numbers_only_model_names_the_column_of_a_bad_value():
-    layout = Layout.of(["a", "b", "c", "d"], ["number"] * 4, [1, 2, 3, 4])
     message = '"instances" row 1 position 3 (d) must be a number, got a string'
     with pytest.raises(InvalidInput, match=re.escape(message)):
-        decode_predict(b'{"instances": [[1, 2, 3, 4], [1, 2, 3, "x"]]}', 4, 10, layout)
+        decode_predict(b'{"instances": [[1, 2, 3, 4], [1, 2, 3, "x"]]}', 4, 10, NUMBERS)
 
 
 MIXED = Layout.of(["n1", "n2", "c1"], ["number", "number", "category"], [1.0, 2.0, "a"])

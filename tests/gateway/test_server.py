@@ -12,11 +12,11 @@ import httpx
 import orjson
 import pytest
 
-from gateway.metrics import FLUSH_SECONDS
+from gateway.signals.metrics import FLUSH_SECONDS
 from tests.support import ONE_ROW
 from tests.rawhttp import read_response
 from tests.waiting import wait_until
-from gateway.tensors import ORIGINAL_ROW
+from tests.support import ORIGINAL_ROW
 
 
 def test_serves_the_seed_example(start_gateway):

@@ -2,8 +2,8 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
-from gateway.session import open_session, unchecked_run
-from gateway.tensors import ORIGINAL_ROW
+from gateway.model.session import open_session, unchecked_run
+from tests.support import ORIGINAL_ROW
 
 
 def test_onnxruntime_still_has_the_unchecked_run(settings):
@@ -11,7 +11,7 @@ def test_onnxruntime_still_has_the_unchecked_run(settings):
     try:
         run = unchecked_run(session)
     except AttributeError:
-        pytest.fail(f"onnxruntime {ort.__version__} no longer has InferenceSession._sess: see gateway.session")
+        pytest.fail(f"onnxruntime {ort.__version__} no longer has InferenceSession._sess: see gateway.model.session")
     rows = np.array([list(ORIGINAL_ROW)], dtype=np.float32)
     labels, probabilities = run(["label", "probabilities"], {"input": rows}, None)
     assert labels.tolist() == [0] and probabilities.shape == (1, 3)

@@ -8,8 +8,8 @@ import pytest
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from gateway.card_reader import ModelCard
-from gateway.tracing import INSTALL_HINT, RequestTracer
+from gateway.model.card import ModelCard
+from gateway.signals.tracing import INSTALL_HINT, RequestTracer
 from bench.otlp import TRACES_PATH, attributes_of, otlp_receiver
 from tests.support import ONE_ROW
 from tests.waiting import wait_until
@@ -130,7 +130,7 @@ def test_a_request_without_a_parent_is_sampled_at_the_ratio(in_memory, draw, sam
     span = tracer.start(scope_with(), None)
     assert (span is not None) is sampled
     if span is not None:
-        tracer.end(span, scope_with(), 200, b"id-1")
+        tracer.end(span, "POST", None, 200, b"id-1")
         assert [s.name for s in finished(tracer, exporter)] == ["POST"]
 
 
@@ -151,7 +151,7 @@ def test_a_malformed_traceparent_is_a_root_sampled_at_the_ratio(in_memory, trace
 def test_a_5xx_answer_marks_the_span_as_an_error(in_memory):
     tracer, exporter = in_memory
     tracer._draw = lambda: 0.0
-    tracer.end(tracer.start(scope_with(), None), scope_with(), 503, b"id-2")
-    tracer.end(tracer.start(scope_with(), None), scope_with(), 404, b"id-3")
+    tracer.end(tracer.start(scope_with(), None), "POST", None, 503, b"id-2")
+    tracer.end(tracer.start(scope_with(), None), "POST", None, 404, b"id-3")
     errors = [span.status.is_ok for span in finished(tracer, exporter)]
     assert errors == [False, True]

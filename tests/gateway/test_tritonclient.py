@@ -7,7 +7,7 @@ import tritonclient.http as triton
 from tritonclient.utils import InferenceServerException
 
 from tests.support import running_gateway
-from gateway.tensors import ORIGINAL_ROW
+from tests.support import ORIGINAL_ROW
 
 
 @pytest.fixture(scope="module")

@@ -4,13 +4,15 @@ import numpy as np
 import orjson
 import pytest
 
+from gateway.codecs.v2 import RequestedOutput, TensorSpec, decode_infer, encode_infer, split_body
 from gateway.errors import InvalidInput
-from gateway.v2_codec import RequestedOutput, TensorSpec, decode_infer, encode_infer, split_body
-from gateway.tensors import ORIGINAL_ROW
+from tests.support import ORIGINAL_ROW
 
 SPEC = TensorSpec("input", "FP32", (-1, 4))
 OUTPUTS = ("label", "probabilities")
 ROWS = [list(ORIGINAL_ROW), [6.7, 3.0, 5.2, 2.3]]
+# A valid request, as the endpoint derives it from the card (infer_example).
+EXAMPLE = '{"inputs":[{"name":"input","shape":[1,4],"datatype":"FP32","data":[5.1,3.5,1.4,0.2]}]}'
 
 
 def request(inputs=None, **extra) -> dict:
@@ -28,7 +30,7 @@ def decode(document, binary: bytes = b"", header_length=None, max_rows=100):
     header = orjson.dumps(document) if not isinstance(document, bytes) else document
     if binary and header_length is None:
         header_length = str(len(header)).encode()
-    return decode_infer(header + binary, header_length, {SPEC.name: SPEC}, OUTPUTS, max_rows)
+    return decode_infer(header + binary, header_length, {SPEC.name: SPEC}, OUTPUTS, max_rows, EXAMPLE)
 
 
 def binary_request(rows: np.ndarray, datatype="FP32", size=None, **request_extra):

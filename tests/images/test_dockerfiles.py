@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from export.contract import DEFAULT_SPEC
-from gateway import docs
-from gateway.routes import LIVE_PATH
+from gateway.api import docs
+from gateway.api.probes import LIVE_PATH
 from gateway.settings import Settings
 from tests.images.dockerfile import Stage, global_args, parse
 
@@ -91,7 +91,7 @@ def test_ports_and_health_probe_are_the_gateways(serve, image_check):
     assert env_of(final)["GATEWAY_PORT"] == str(port)
     assert env_of(final)["GATEWAY_ADMIN_PORT"] == str(admin_port)
     assert env_of(final)["GATEWAY_HOST"] == "0.0.0.0"
-    # Liveness on the admin port: never refused for load (gateway.limits).
+    # Liveness on the admin port: never refused for load (gateway.http.limits).
     (check,) = final.all("HEALTHCHECK")
     assert f"http://127.0.0.1:{admin_port}{LIVE_PATH}" in check.arguments
     assert "curl" not in check.arguments and "wget" not in check.arguments
@@ -195,7 +195,7 @@ def test_deps_stage_keeps_exactly_the_files_docs_serves(serve):
     script = run_text(serve[1])
     kept = set(re.findall(r'-not -path "\*/swagger-ui-dist/([^"]+)"', script))
     assert kept == set(docs.SWAGGER_FILES)
-    assert "gateway.docs.load()" in "".join(run_text(stage) for stage in serve)
+    assert "gateway.api.docs.load()" in "".join(run_text(stage) for stage in serve)
 
 
 def test_image_check_fetches_every_file_docs_serves(image_check):
@@ -204,14 +204,18 @@ def test_image_check_fetches_every_file_docs_serves(image_check):
 
 
 def test_the_train_image_copies_exactly_the_gateway_modules_export_imports(repo_root, train):
-    """The gates run the model through gateway.session; the train image holds that and nothing more of gateway/."""
+    """The gates run the model through gateway.model.session; the train image holds that
+    and nothing more of gateway/."""
     imported = {
-        module for path in (repo_root / "export").glob("*.py")
-        for module in re.findall(r"^from gateway\.(\w+) import", path.read_text(), flags=re.M)
+        module.replace(".", "/") for path in (repo_root / "export").glob("*.py")
+        for module in re.findall(r"^from gateway\.([\w.]+) import", path.read_text(), flags=re.M)
     }
     assert imported, "export/ runs its sessions through the gateway's module"
-    (gateway_copy,) = [words for words in (i.words() for i in train[0].all("COPY")) if words[-1] == "gateway/"]
-    assert set(gateway_copy[:-1]) == {"gateway/__init__.py", *(f"gateway/{module}.py" for module in imported)}
+    packages = {str(Path(module).parent) for module in imported}
+    copied = {source for words in (i.words() for i in train[0].all("COPY")) if words[-1].startswith("gateway/")
+              for source in words[:-1]}
+    assert copied == {"gateway/__init__.py", *(f"gateway/{package}/__init__.py" for package in packages),
+                      *(f"gateway/{module}.py" for module in imported)}
 
 
 # A value that breaks each requirement image-check holds the serve image to.

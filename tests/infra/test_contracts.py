@@ -7,7 +7,7 @@ from pathlib import Path
 import hcl2
 import pytest
 
-from gateway.routes import HEALTH_PATH, LIVE_PATH
+from gateway.api.probes import HEALTH_PATH, LIVE_PATH
 from gateway.settings import Settings
 from tests.images.dockerfile import parse
 from tests.infra.terraform import OPTIONS, PROVIDER, ROOTS, defaults, plugin_dir

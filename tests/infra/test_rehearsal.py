@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from gateway import emf
-from gateway.card_reader import ModelCard
-from gateway.routes import HEALTH_PATH
+from gateway.api.probes import HEALTH_PATH
+from gateway.model.card import ModelCard
 from gateway.settings import Settings
+from gateway.signals import emf
 from tests.infra.emulator import REGION, REPO, aws_state, rehearsal_copy
 from tests.infra.iam import allows
 
@@ -227,7 +227,7 @@ def watched(alarm: dict) -> list[tuple[str, str, frozenset[str]]]:
 
 
 def test_the_gateway_alarms_watch_metrics_the_gateway_writes_with_its_dimensions(rehearsal, repo_root):
-    """Every alarm on the task's EMF namespace names a metric gateway/emf.py writes, with
+    """Every alarm on the task's EMF namespace names a metric gateway/signals/emf.py writes, with
     a DimensionSet it writes that metric with; the task tells the gateway that namespace."""
     (container,) = rehearsal["task"]["containerDefinitions"]
     environment = {pair["name"]: pair["value"] for pair in container["environment"]}

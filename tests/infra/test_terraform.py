@@ -1,7 +1,7 @@
 """terraform fmt, validate and test (mocked provider) for every root module."""
 import pytest
 
-from gateway.routes import HEALTH_PATH, LIVE_PATH
+from gateway.api.probes import HEALTH_PATH, LIVE_PATH
 from gateway.settings import Settings
 from tests.infra.terraform import ROOTS
 

@@ -1,6 +1,6 @@
-"""The names the ONNX file promises its consumers, and the original service's
-example. The export writes the graph and its card with these names; the gateway
-serves them; nothing else spells them."""
+"""What an exported model promises its consumers: the tensor names, the spelling
+of a missing category and the card's schema version. The export writes the graph
+and its card with these; the gateway serves them; nothing else spells them."""
 from typing import Final
 
 # The single FP32 input of a numbers-only model (a model with a category column
@@ -19,6 +19,7 @@ CLASSIFIER_OUTPUTS: Final = (LABEL_NAME, PROBABILITIES_NAME)
 # SimpleImputer converts a string marker, never NaN in a string column).
 MISSING_CATEGORY: Final = ""
 
-# The original service's example row (its README: {"features": [5.1, 3.5, 1.4, 0.2]}
-# gives {"prediction": 0}, setosa), shown in messages when no model card is at hand.
-ORIGINAL_ROW: Final = (5.1, 3.5, 1.4, 0.2)
+# The model card's schema: export/card.py writes this version, the gateway reads
+# only this one (a card of another version is refused at start-up rather than half
+# understood).
+CARD_SCHEMA_VERSION: Final = 2

@@ -11,6 +11,12 @@ from starlette.types import Receive, Scope
 from gateway.errors import InvalidInput, PayloadTooLarge
 
 JSON: Final = b"application/json"
+# The ASGI scope keys the HTTP layer writes and reads; nothing else spells them.
+# The request's gateway.core.context.RequestContext, set by the front door:
+CONTEXT: Final = "gateway.context"
+# The route that matched: Starlette's router records it there, and the front door
+# does the same for the routes it answers itself.
+ROUTE: Final = "route"
 
 
 def header(scope: Scope, name: bytes) -> bytes | None:

@@ -26,7 +26,7 @@ import orjson
 from gateway.settings import Settings
 
 ACCESS_LOGGER: Final = "gateway.access"
-# CloudWatch EMF documents (gateway.emf) and sampled payloads (gateway.payloads):
+# CloudWatch EMF documents (gateway.signals.emf) and sampled payloads (gateway.signals.payloads):
 # lines of their own, written whatever the log level.
 EMF_LOGGER: Final = "gateway.emf"
 PAYLOAD_LOGGER: Final = "gateway.payload"
@@ -116,7 +116,7 @@ def logging_config(settings: Settings) -> dict[str, Any]:
         "formatters": {"default": formatter, "bare": {"format": "%(message)s"}},
         "handlers": {
             "stderr": {"()": queued, "formatter": "default"},
-            # Access lines arrive formatted, in batches (gateway.access).
+            # Access lines arrive formatted, in batches (gateway.signals.access).
             "access": {"()": queued, "formatter": "bare"},
         },
         "loggers": {

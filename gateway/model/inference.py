@@ -8,13 +8,11 @@ from typing import Final, NamedTuple
 import numpy as np
 import onnxruntime as ort
 
-from gateway.bounds import Box
-from gateway.card_reader import ModelCard
-from gateway.errors import InvalidInput, ModelFault
-from gateway.json_values import shown
-from gateway.predict_codec import Layout
-from gateway.session import open_session, unchecked_run
-from gateway.tensors import CLASSIFIER_OUTPUTS, INPUT_NAME, MISSING_CATEGORY, VALUE_NAME
+from gateway.errors import InvalidInput, ModelFault, shown
+from gateway.model.bounds import Box
+from gateway.model.card import ModelCard
+from gateway.model.contract import CLASSIFIER_OUTPUTS, INPUT_NAME, MISSING_CATEGORY, VALUE_NAME
+from gateway.model.session import open_session, unchecked_run
 
 # The card's datatypes as onnxruntime names the tensor types.
 ONNX_TYPES: Final = {"FP32": "tensor(float)", "BYTES": "tensor(string)"}
@@ -57,7 +55,6 @@ class Model:
         # A model with a category column takes one [rows, 1] tensor per column.
         self.per_column = card.has_categories
         self.regression = card.regression
-        self.layout = Layout.of(card.features, [column.kind for column in card.columns], card.examples[0][1])
         self._category_columns = [c for c in card.columns if c.kind == "category"]
         # Each column's place in the card, for the per-column gap counts.
         self._number_positions = [i for i, c in enumerate(card.columns) if c.kind == "number"]

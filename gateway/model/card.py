@@ -3,13 +3,11 @@ training range and the proven region."""
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 import numpy as np
 
-# The card schema this gateway reads (export/card_writer.py writes it). Another
-# version is refused at start-up rather than half understood.
-CARD_SCHEMA_VERSION: Final = 2
+from gateway.model.contract import CARD_SCHEMA_VERSION
 
 
 @dataclass(frozen=True)

@@ -1,20 +1,20 @@
-"""What the routes share: settings, lifecycle, metrics, body deadlines and, once loaded, the model."""
+"""The core: settings, lifecycle, metrics and, once loaded, the model, and scoring
+decoded rows with it. It knows nothing of HTTP: a request reaches it as decoded
+arrays and a RequestContext (gateway.core.context)."""
 import gc
 import logging
 from dataclasses import dataclass, field
 
 import numpy as np
-from starlette.types import Scope
 
+from gateway.core.context import RequestContext
+from gateway.core.lifecycle import Lifecycle
 from gateway.errors import NotReady
-from gateway.inference import Model, Prediction
-from gateway.lifecycle import Lifecycle
-from gateway.limits import BodyDeadlines
-from gateway.logs import PAYLOAD_LOGGER
-from gateway.metrics import Metrics
-from gateway.payloads import PayloadSampler, payload_line
+from gateway.model.inference import Model, Prediction
 from gateway.settings import Settings
-from gateway.tracing import SPAN
+from gateway.signals.logs import PAYLOAD_LOGGER
+from gateway.signals.metrics import Metrics
+from gateway.signals.payloads import PayloadSampler, payload_line
 
 _payload_log = logging.getLogger(PAYLOAD_LOGGER)
 
@@ -24,16 +24,11 @@ class Service:
     settings: Settings
     metrics: Metrics
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
-    deadlines: BodyDeadlines = field(init=False)
     _model: Model | None = None
-    # Sampled payload logging (gateway.payloads), when GATEWAY_PAYLOAD_SAMPLE asks for it.
+    # Sampled payload logging (gateway.signals.payloads), when GATEWAY_PAYLOAD_SAMPLE asks for it.
     payloads: PayloadSampler | None = field(init=False, default=None)
-    # Whether requests may carry a span (gateway.tracing): with tracing off, one test.
-    traced: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
-        self.deadlines = BodyDeadlines(self.settings.body_timeout_seconds)
-        self.traced = self.settings.trace_ratio > 0
         if self.settings.payload_sample > 0:
             self.payloads = PayloadSampler(self.settings.payload_sample, self.settings.payload_max_per_second)
 
@@ -43,7 +38,7 @@ class Service:
             raise NotReady("the model is not loaded yet")
         return self._model
 
-    def predict(self, model: Model, rows: np.ndarray, categories: np.ndarray | None, scope: Scope | None,
+    def predict(self, model: Model, rows: np.ndarray, categories: np.ndarray | None, context: RequestContext | None,
                 gaps: bool) -> Prediction:
         """Score decoded rows with the model the route resolved, and count them, for every
         prediction route: missing cells per column where the decoder saw a gap (`gaps`:
@@ -64,10 +59,10 @@ class Service:
             metrics.observe_values(prediction.values, model.outside(rows))
         else:
             metrics.observe_predictions(prediction.labels, model.outside(rows))
-        if self.traced and scope is not None and SPAN in scope:
-            scope[SPAN].set_attribute("model.rows", len(rows))
+        if context is not None and context.span is not None:
+            context.span.set_attribute("model.rows", len(rows))
         if self.payloads is not None and self.payloads.admit():
-            request_id = b"" if scope is None else scope.get("request_id", b"")
+            request_id = b"" if context is None else context.request_id
             _payload_log.info(payload_line(model.card, request_id, rows, categories, prediction))
         return prediction
 

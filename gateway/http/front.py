@@ -4,11 +4,11 @@ For every request it takes or makes a request id, times the request, counts it i
 the metrics, writes one access-log line, and adds X-Request-Id and X-Release to
 the answer. A request that arrived on the admin port goes to the admin app; on
 the public port, requests beyond the in-progress limit are refused with 503
-(gateway.limits), and the rest go to Starlette, or, for the prediction routes'
+(gateway.http.limits), and the rest go to Starlette, or, for the prediction routes'
 POSTs, straight to their endpoint.
 
 Why the shortcut: the prediction endpoints are real Starlette routes
-(gateway.endpoint), and `create_app(shortcut=False)` serves them through
+(gateway.http.endpoint), and `create_app(shortcut=False)` serves them through
 Starlette's router and middleware stack. Going past them pays: in the committed
 `make bench` run (bench/results.md, "the front door's shortcut") the gateway
 answers 1.09x the requests/s of the routed one, one row at 32 connections, and
@@ -26,14 +26,15 @@ from typing import Final
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.access import AccessLog
-from gateway.asgi import JSON
-from gateway.endpoint import HotEndpoint, log_fault
+from gateway.core.context import RequestContext
 from gateway.errors import Overloaded
-from gateway.limits import Admission
-from gateway.metrics import Metrics
-from gateway.responses import error_response
-from gateway.tracing import RequestTracer
+from gateway.http.asgi import CONTEXT, JSON, ROUTE
+from gateway.http.endpoint import HotEndpoint, log_fault
+from gateway.http.limits import Admission
+from gateway.http.responses import error_response
+from gateway.signals.access import AccessLog
+from gateway.signals.metrics import Metrics
+from gateway.signals.tracing import RequestTracer
 
 # A client's id is echoed into logs and headers, so only plain tokens are taken.
 _REQUEST_ID: Final = re.compile(rb"[A-Za-z0-9._:@/+=-]{1,128}")
@@ -70,7 +71,7 @@ class Front:
         self.release = (RELEASE_HEADER, release.encode())
         self.metrics = metrics
         self.access_log = access_log
-        # Set by the lifespan when GATEWAY_TRACE_RATIO > 0 (gateway.tracing); None costs nothing.
+        # Set by the lifespan when GATEWAY_TRACE_RATIO > 0 (gateway.signals.tracing); None costs nothing.
         self.tracer: RequestTracer | None = None
         hot = [r for r in routes if isinstance(r.endpoint, HotEndpoint) and r.methods == {"POST"}] if shortcut else []
         self.hot = {route.path: route for route in hot if not route.param_convertors}
@@ -91,7 +92,7 @@ class Front:
             raise RuntimeError(
                 f"Starlette middleware ({names}) would not run for the front door's routes "
                 f"({', '.join(sorted(self.hot) + [r.path for r in self.hot_patterns])}); "
-                "add the concern to gateway.front.Front instead"
+                "add the concern to gateway.http.front.Front instead"
             )
 
     def _hot_route(self, scope: Scope) -> Route | None:
@@ -132,8 +133,7 @@ class Front:
         started = time.perf_counter()
         tracer, span = self.tracer, None
         request_id, trace = self._identify(scope)
-        scope["request_id"] = request_id
-        scope["gateway.started"] = started
+        context = scope[CONTEXT] = RequestContext(request_id, started)
         server = scope.get("server")
         admission = self.admission
         if server is not None and server[1] == self.admin_port:
@@ -148,12 +148,12 @@ class Front:
         else:
             # Probes (/health, /live) are not traced: a load balancer's every 10 s would drown the traces.
             if tracer is not None and scope["path"] not in admission.exempt:
-                span = tracer.start(scope, trace)
+                span = context.span = tracer.start(scope, trace)
             admission.in_progress += 1
             try:
                 route = self._hot_route(scope) if scope["method"] == "POST" else None
                 if route is not None:
-                    scope["route"] = route
+                    scope[ROUTE] = route
                     shared = ((REQUEST_ID_HEADER, request_id), self.release)
                     status = await route.endpoint.answer(scope, receive, send, shared)
                 else:
@@ -161,9 +161,10 @@ class Front:
             finally:
                 admission.in_progress -= 1
         elapsed = time.perf_counter() - started
+        route = scope.get(ROUTE)
         if span is not None:
-            tracer.end(span, scope, status, request_id)  # type: ignore[union-attr]
-        route = scope.get("route")
+            tracer.end(span, scope["method"], route.path if route else None,  # type: ignore[union-attr]
+                       status, request_id)
         self.metrics.observe_request(route.path if route else UNMATCHED_ROUTE, scope["method"], status, elapsed)
         if self.access_log is not None:
             self.access_log.record(scope["method"], scope["path"], status, elapsed, request_id, trace)

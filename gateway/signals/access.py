@@ -6,7 +6,7 @@ Each request's line is therefore formatted as the request ends (a request's
 worth of work, never a whole batch's at once) and kept; at most FLUSH_SECONDS
 later the lines go out together as one record of the named logger
 `gateway.access`, one line per request, through whatever handler the logging
-configuration gives that logger (gateway.logs writes it from a thread of its own).
+configuration gives that logger (gateway.signals.logs writes it from a thread of its own).
 """
 import logging
 import time
@@ -14,7 +14,7 @@ from typing import Final
 
 import orjson
 
-from gateway.logs import timestamp
+from gateway.signals.logs import timestamp
 
 FLUSH_SECONDS: Final = 0.5
 MAX_PENDING: Final = 1024
@@ -38,7 +38,7 @@ class AccessLog:
     def record(
         self, method: str, path: str, status: int, seconds: float, request_id: bytes, trace: bytes | None = None
     ) -> None:
-        """`trace`: the load balancer's X-Amzn-Trace-Id, already checked (gateway.front)."""
+        """`trace`: the load balancer's X-Amzn-Trace-Id, already checked (gateway.http.front)."""
         self._pending.append(self._line(time.time(), method, path, status, seconds, request_id, trace))
         if len(self._pending) >= self._max_pending:
             self.flush()

@@ -5,7 +5,8 @@ version) is read from its card by `document`; the rest is static.
 """
 from typing import Any, Final, Iterable
 
-from gateway.card_reader import Column, ModelCard
+from gateway.codecs.v2 import infer_inputs
+from gateway.model.card import Column, ModelCard
 
 _FLOAT32 = {"type": "number", "minimum": -3.4028234663852886e38, "maximum": 3.4028234663852886e38}
 _MODEL_HEADERS = {
@@ -207,17 +208,6 @@ PATHS.update({
 })
 
 
-def _v2_inputs(card: ModelCard, rows: list[list[Any]]) -> list[dict[str, Any]]:
-    """Rows as the model's v2 inputs: one FP32 `input`, or one [rows, 1] tensor per column."""
-    inputs = card.inputs
-    if len(inputs) == 1:
-        data = [value for row in rows for value in row]
-        return [{"name": inputs[0]["name"], "shape": [len(rows), len(card.features)], "datatype": "FP32",
-                 "data": data}]
-    return [{"name": tensor["name"], "shape": [len(rows), 1], "datatype": tensor["datatype"],
-             "data": [row[position] for row in rows]} for position, tensor in enumerate(inputs)]
-
-
 def _request_examples(card: ModelCard) -> tuple[dict[str, Any], dict[str, Any]]:
     """Named examples for /predict and v2 infer, which /docs offers in "Try it out":
     one row, the same row by name, and all the card's example rows. The first is also
@@ -228,7 +218,7 @@ def _request_examples(card: ModelCard) -> tuple[dict[str, Any], dict[str, Any]]:
     what = first_class if first_class.startswith("the ") else f"a typical {first_class}"
 
     def v2(rows: list[list[Any]]) -> dict[str, Any]:
-        return {"inputs": _v2_inputs(card, rows)}
+        return {"inputs": infer_inputs(card, rows)}
 
     predict = {
         "one_row": {"summary": f"one row (features): {what}", "value": {"features": first}},
@@ -306,10 +296,10 @@ def _model_schemas(
     instances: dict[str, Any] = {"type": "array", "items": row, "minItems": 1}
     if max_batch_rows is not None:
         instances["maxItems"] = max_batch_rows  # the setting in force
-    # FP64 is converted where the model takes one FP32 input (gateway.v2_codec).
+    # FP64 is converted where the model takes one FP32 input (gateway.codecs.v2).
     fp64 = set() if card.has_categories else {"FP64"}
     datatypes = sorted({tensor["datatype"] for tensor in card.inputs} | fp64)
-    # null (a gap) where the card says some column takes one (gateway.v2_codec).
+    # null (a gap) where the card says some column takes one (gateway.codecs.v2).
     gaps = any(column.takes_gaps for column in card.columns)
     tensors = [_ref("V2TensorData")]
     if gaps:

@@ -22,14 +22,12 @@ from typing import Any, Final
 
 from starlette.types import Scope
 
-from gateway.card_reader import ModelCard
+from gateway.model.card import ModelCard
 
 TRACEPARENT: Final = b"traceparent"
 TRACESTATE: Final = b"tracestate"
 # The ALB's X-Ray header, recorded as the semantic conventions name a request header.
 AWS_TRACE_ATTRIBUTE: Final = "http.request.header.x-amzn-trace-id"
-# Where the front door keeps a traced request's span, for the routes to annotate.
-SPAN: Final = "gateway.span"
 INSTALL_HINT: Final = (
     "GATEWAY_TRACE_RATIO > 0 needs OpenTelemetry, the tracing extra: install tracing.lock on top of "
     "serve.lock (`make serve TRACING=1`; the serve image built with --build-arg TRACING=true)"
@@ -109,16 +107,14 @@ class RequestTracer:
             attributes["server.port"] = server[1]
         if aws_trace is not None:
             attributes[AWS_TRACE_ATTRIBUTE] = aws_trace.decode()
-        span = self._tracer.start_span(scope["method"], context=context, kind=self._server, attributes=attributes)
-        scope[SPAN] = span
-        return span
+        return self._tracer.start_span(scope["method"], context=context, kind=self._server, attributes=attributes)
 
-    def end(self, span: Any, scope: Scope, status: int, request_id: bytes) -> None:
-        route = scope.get("route")
+    def end(self, span: Any, method: str, route: str | None, status: int, request_id: bytes) -> None:
+        """`route`: the template of the route that matched (`/v2/models/{model_name}/infer`), if one did."""
         if route is not None:
             # The semantic conventions' span name: the method and the route's template.
-            span.update_name(f"{scope['method']} {route.path}")
-            span.set_attribute("http.route", route.path)
+            span.update_name(f"{method} {route}")
+            span.set_attribute("http.route", route)
         span.set_attribute("http.response.status_code", status)
         span.set_attribute("gateway.request_id", request_id.decode())
         if status >= 500:

@@ -1,4 +1,5 @@
-"""/predict's JSON payloads (the original contract, and rows by name) <-> numpy. Pure functions: no HTTP, no model.
+"""/predict's JSON payloads (the original contract, and rows by name) <-> numpy. Pure
+functions: no HTTP, no model session (the card gives the columns, as a Layout).
 
 The fast path leans on numpy to validate in bulk; only a request already known to
 be bad is walked element by element, to say exactly what is wrong with it.
@@ -9,18 +10,10 @@ from typing import Any, Final, NamedTuple, Sequence
 import numpy as np
 import orjson
 
-from gateway.errors import InvalidInput
-from gateway.json_values import (
-    EXAMPLE,
-    FLOAT32_MAX,
-    NUMBER_CELL_TYPES,
-    NUMBER_TYPES,
-    json_kind,
-    parse_json,
-    plain_numbers,
-    shown,
-)
-from gateway.tensors import MISSING_CATEGORY
+from gateway.codecs.json_values import FLOAT32_MAX, NUMBER_CELL_TYPES, NUMBER_TYPES, parse_json, plain_numbers
+from gateway.errors import InvalidInput, json_kind, shown
+from gateway.model.card import ModelCard
+from gateway.model.contract import MISSING_CATEGORY
 
 
 class PredictRequest(NamedTuple):
@@ -50,6 +43,11 @@ class Layout:
     @classmethod
     def of(cls, names: Sequence[str], kinds: Sequence[str], example: Sequence[Any]) -> "Layout":
         return cls(tuple(names), tuple(kinds), "category" in kinds, orjson.dumps({"features": list(example)}).decode())
+
+    @classmethod
+    def of_card(cls, card: ModelCard) -> "Layout":
+        """The card's columns, with its first example row as the request to show."""
+        return cls.of(card.features, [column.kind for column in card.columns], card.examples[0][1])
 
 
 def _column(position: int, names: Sequence[str] | None) -> str:
@@ -237,8 +235,8 @@ def _table_in_bulk(rows: list[Any], layout: Layout) -> tuple[np.ndarray, np.ndar
     return np.ascontiguousarray(matrix.T, dtype=np.float32), np.ascontiguousarray(strings.T), gaps
 
 
-def decode_predict(body: bytes, n_features: int, max_rows: int, layout: Layout | None = None) -> PredictRequest:
-    example = EXAMPLE if layout is None else layout.example
+def decode_predict(body: bytes, n_features: int, max_rows: int, layout: Layout) -> PredictRequest:
+    example = layout.example
     document = parse_json(body, example)
     if not isinstance(document, dict):
         raise InvalidInput(f"request body must be a JSON object such as {example}, got {json_kind(document)}")
@@ -252,7 +250,7 @@ def decode_predict(body: bytes, n_features: int, max_rows: int, layout: Layout |
     value = document[field]
     # Rows by name, or a model with category columns: the slower, general path. Rows
     # of numbers by position (the original contract) go straight on.
-    if layout is not None and (layout.per_column or type(value) is dict or (
+    if (layout.per_column or type(value) is dict or (
             type(value) is list and value and type(value[0]) is dict)):
         value = by_position(value, layout.names, field, single, max_rows)
         if layout.per_column:
@@ -262,7 +260,7 @@ def decode_predict(body: bytes, n_features: int, max_rows: int, layout: Layout |
     # either in the raw body, the element walk that finds them is skipped.
     may_hold_non_numbers = body.count(b'"') > 2 or b"true" in body or b"false" in body
     rows, gaps = to_rows(value, n_features, max_rows, field, single, may_hold_non_numbers,
-                         None if layout is None else layout.names)
+                         layout.names)
     return PredictRequest(rows, single, None, gaps)
 
 

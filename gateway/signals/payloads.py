@@ -18,9 +18,9 @@ from typing import Callable, Final
 import numpy as np
 import orjson
 
-from gateway.card_reader import ModelCard
-from gateway.inference import Prediction
-from gateway.logs import timestamp
+from gateway.model.card import ModelCard
+from gateway.model.inference import Prediction
+from gateway.signals.logs import timestamp
 # A sampled 10,000-row batch is recorded by its first rows: the line stays small.
 PAYLOAD_MAX_ROWS: Final = 100
 

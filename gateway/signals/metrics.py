@@ -24,8 +24,8 @@ from prometheus_client import (
     values,
 )
 
-from gateway.card_reader import ModelCard
-from gateway.emf import EmfTally
+from gateway.model.card import ModelCard
+from gateway.signals.emf import EmfTally
 
 CONTENT_TYPE: Final = CONTENT_TYPE_LATEST
 # Sub-millisecond buckets: the gateway answers most requests well under 1 ms.
@@ -131,7 +131,7 @@ class Metrics:
         self._pending_rows = 0
         self._pending_out_of_range = 0
         self._pending_unproven = 0
-        # CloudWatch EMF documents (gateway.emf), when GATEWAY_EMF_SECONDS asks for them:
+        # CloudWatch EMF documents (gateway.signals.emf), when GATEWAY_EMF_SECONDS asks for them:
         # each flush hands its tallies over as well.
         self.emf: EmfTally | None = None
 

@@ -2,8 +2,6 @@
 
 The model name and version come from the model card; a path naming another model
 or version is a 404. Infer is a hot endpoint (answered by the front door)."""
-from functools import cache
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Final, Iterable
 
 from starlette.requests import Request
@@ -11,29 +9,24 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Scope
 
-from gateway.asgi import header, is_json, media_type
-from gateway.endpoint import HotEndpoint, PerModel, model_headers
-from gateway.errors import UnknownModel, UnsupportedMediaType
-from gateway.inference import Model
-from gateway.json_values import shown
-from gateway.responses import not_ready_body
-from gateway.service import Service
-from gateway.tensors import LABEL_NAME, PROBABILITIES_NAME
-from gateway.v2_codec import BINARY_CONTENT, BINARY_EXTENSION, HEADER_LENGTH, TensorSpec, decode_infer, encode_infer
+from gateway import PRODUCT, VERSION
+from gateway.api.per_model import PerModel, model_headers
+from gateway.codecs.v2 import (
+    BINARY_CONTENT, BINARY_EXTENSION, HEADER_LENGTH, TensorSpec, decode_infer, encode_infer, infer_example,
+)
+from gateway.core.service import Service
+from gateway.errors import UnknownModel, UnsupportedMediaType, shown
+from gateway.http.asgi import CONTEXT, header, is_json, media_type
+from gateway.http.endpoint import HotEndpoint
+from gateway.http.limits import BodyDeadlines
+from gateway.http.responses import not_ready_body
+from gateway.model.card import ModelCard
+from gateway.model.contract import LABEL_NAME, PROBABILITIES_NAME
+from gateway.model.inference import Model
 
-SERVER_NAME: Final = "iris-onnx-gateway"
 PLATFORM: Final = "onnx_onnxv1"
 MODEL: Final = "/v2/models/{model_name}"
 VERSIONED: Final = "/v2/models/{model_name}/versions/{model_version}"
-
-
-@cache
-def server_version() -> str:
-    """Read from package metadata once: it cannot change while the process runs."""
-    try:
-        return version("iris-onnx-serving")
-    except PackageNotFoundError:  # run from a checkout, as the image does
-        return "1.0.0"
 
 
 def resolve(service: Service, path_params: dict[str, Any]) -> Model:
@@ -49,11 +42,12 @@ def resolve(service: Service, path_params: dict[str, Any]) -> Model:
     return model
 
 
-def tensors(model: Model) -> tuple[dict[str, TensorSpec], dict[str, str]]:
-    """The model's inputs by name, in order, and its outputs' datatypes, from the card."""
+def tensors(card: ModelCard) -> tuple[dict[str, TensorSpec], dict[str, str], str]:
+    """The model's inputs by name, in order, its outputs' datatypes, and the request
+    a message shows, from the card."""
     inputs = {spec["name"]: TensorSpec(spec["name"], spec["datatype"], tuple(spec["shape"]))
-              for spec in model.card.inputs}
-    return inputs, {output["name"]: output["datatype"] for output in model.card.outputs}
+              for spec in card.inputs}
+    return inputs, {output["name"]: output["datatype"] for output in card.outputs}, infer_example(card)
 
 
 def require_oip_content(scope: Scope, binary: bool) -> None:
@@ -69,8 +63,8 @@ def require_oip_content(scope: Scope, binary: bool) -> None:
 class InferEndpoint(HotEndpoint):
     """POST /v2/models/{name}[/versions/{version}]/infer"""
 
-    def __init__(self, service: Service) -> None:
-        super().__init__(service)
+    def __init__(self, service: Service, deadlines: BodyDeadlines) -> None:
+        super().__init__(service, deadlines)
         # Read from the card once per loaded model, not per request.
         self.tensors = PerModel(tensors)
         self.headers = PerModel(model_headers)
@@ -80,9 +74,10 @@ class InferEndpoint(HotEndpoint):
         model = resolve(service, scope["path_params"])
         header_length = header(scope, HEADER_LENGTH)
         require_oip_content(scope, binary=header_length is not None)
-        input_specs, output_types = self.tensors.of(model)
-        request = decode_infer(body, header_length, input_specs, model.output_names, service.settings.max_batch_rows)
-        prediction = service.predict(model, request.rows, request.categories, scope, request.gaps)
+        input_specs, output_types, example = self.tensors.of(model.card)
+        request = decode_infer(body, header_length, input_specs, model.output_names, service.settings.max_batch_rows,
+                               example)
+        prediction = service.predict(model, request.rows, request.categories, scope[CONTEXT], request.gaps)
         if prediction.values is not None:
             arrays = {model.output_names[0]: prediction.values.reshape(-1, 1)}
         else:
@@ -96,9 +91,9 @@ class InferEndpoint(HotEndpoint):
         return content_type, payload, [*extra, *self.headers.of(model.card)]
 
 
-def routes(service: Service) -> list[Route]:
+def routes(service: Service, deadlines: BodyDeadlines) -> list[Route]:
     async def server_metadata(request: Request) -> Response:
-        return JSONResponse({"name": SERVER_NAME, "version": server_version(), "extensions": [BINARY_EXTENSION]})
+        return JSONResponse({"name": PRODUCT, "version": VERSION, "extensions": [BINARY_EXTENSION]})
 
     async def server_live(request: Request) -> Response:
         return JSONResponse({"live": True})
@@ -126,7 +121,7 @@ def routes(service: Service) -> list[Route]:
         phase = service.lifecycle.phase.value
         return Response(not_ready_body(phase, name=model.card.name, ready=False), 503, media_type="application/json")
 
-    infer = InferEndpoint(service)
+    infer = InferEndpoint(service, deadlines)
     return [
         Route(f"{MODEL}/infer", infer, methods=["POST"], name="v2_infer"),
         Route(f"{VERSIONED}/infer", infer, methods=["POST"], name="v2_infer_versioned"),

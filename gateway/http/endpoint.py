@@ -1,30 +1,26 @@
-"""The prediction endpoints' shared ASGI half, and what such endpoints share.
+"""The prediction endpoints' shared ASGI half.
 
 A HotEndpoint is a real ASGI endpoint, routed by Starlette like any other: it
 reads the body within the size limit and the deadline, hands it to `handle`, and
 answers 200 with what `handle` returns or, for any error, the error's status and
-`{"error": "..."}` (gateway.responses). It speaks ASGI directly because
+`{"error": "..."}` (gateway.http.responses). It speaks ASGI directly because
 Starlette's Request and Response objects cost more per call than the model
-itself. It sits below both the front door and the routes, so imports point
-inwards only (routes -> endpoint <- front).
+itself. It sits below both the front door and the routes (gateway.api), so
+imports point inwards only (api -> http.endpoint <- http.front).
 """
 import asyncio
 import logging
-from typing import Callable, Final, Generic, Iterable, TypeVar
+from typing import Final, Iterable
 
 from starlette.types import Receive, Scope, Send
 
-from gateway.access import printable
-from gateway.asgi import JSON, discard_body, read_body
-from gateway.card_reader import ModelCard
+from gateway.core.service import Service
 from gateway.errors import BodyTimeout, GatewayError, ModelFault, PayloadTooLarge
-from gateway.responses import error_response
-from gateway.service import Service
+from gateway.http.asgi import CONTEXT, JSON, discard_body, read_body
+from gateway.http.limits import BodyDeadlines
+from gateway.http.responses import error_response
 from gateway.settings import env_name
-
-Headers = list[tuple[bytes, bytes]]
-K = TypeVar("K")
-V = TypeVar("V")
+from gateway.signals.access import printable
 
 # After a 413, what the client still sends is read and dropped up to these bounds,
 # so that it reads the answer instead of a connection reset (asgi.discard_body).
@@ -38,7 +34,8 @@ error_logger = logging.getLogger("gateway.errors")
 
 def log_fault(scope: Scope) -> None:
     """A real server fault: the traceback goes to the log, never to the client."""
-    request_id = scope.get("request_id", b"-").decode()
+    context = scope.get(CONTEXT)
+    request_id = "-" if context is None else context.request_id.decode()
     error_logger.exception(
         "unhandled error in %s %s id=%s", printable(scope["method"]), printable(scope["path"]), request_id
     )
@@ -47,18 +44,19 @@ def log_fault(scope: Scope) -> None:
 class HotEndpoint:
     """A POST endpoint: body in, 200 reply out, or a GatewayError."""
 
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Service, deadlines: BodyDeadlines) -> None:
         self.service = service
+        self.deadlines = deadlines
 
     def handle(self, scope: Scope, body: bytes) -> tuple[bytes, bytes, Iterable[tuple[bytes, bytes]]]:
         """Return (content type, body, extra headers) of a 200 reply."""
         raise NotImplementedError
 
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
-        """The body within the size limit and the deadline (see gateway.limits)."""
-        deadlines = self.service.deadlines
+        """The body within the size limit and the deadline (see gateway.http.limits)."""
+        deadlines = self.deadlines
         task = deadlines.current_task()
-        deadlines.start(task, scope["gateway.started"])
+        deadlines.start(task, scope[CONTEXT].started)
         try:
             return await read_body(scope, receive, self.service.settings.max_body_bytes, MAX_BODY_SETTING)
         except asyncio.CancelledError:
@@ -99,27 +97,3 @@ class HotEndpoint:
         await discard_body(scope, receive, LINGER_BYTES, LINGER_SECONDS)
         await send({"type": "http.response.body", "body": b""})
         return status
-
-
-class PerModel(Generic[K, V]):
-    """A value derived from the loaded model (or its card), built on first use and
-    again only if another model is loaded: work kept off the hot path."""
-
-    def __init__(self, build: Callable[[K], V]) -> None:
-        self._build = build
-        self._key: K | None = None
-        self._value: V | None = None
-
-    def of(self, key: K) -> V:
-        if key is not self._key or self._value is None:
-            self._key, self._value = key, self._build(key)
-        return self._value
-
-
-def model_headers(card: ModelCard) -> Headers:
-    """X-Model-Name, -Version and -Sha256: which model answered."""
-    return [
-        (b"x-model-name", card.name.encode()),
-        (b"x-model-version", card.version.encode()),
-        (b"x-model-sha256", card.sha256.encode()),
-    ]

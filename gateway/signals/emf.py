@@ -3,7 +3,7 @@
 Each document is one JSON line on the log stream ECS already ships (awslogs), from
 which CloudWatch extracts the metrics: no collector to run, no AWS call from the
 process. Every GATEWAY_EMF_SECONDS the tallies gathered since the last documents
-(gateway.metrics hands them over on each of its flushes) are written through the
+(gateway.signals.metrics hands them over on each of its flushes) are written through the
 `gateway.emf` logger, whose lines the logging thread writes: nothing here runs per
 request. An interval without requests writes nothing.
 
@@ -29,7 +29,7 @@ from typing import Final, Iterable
 
 import orjson
 
-from gateway.card_reader import ModelCard
+from gateway.model.card import ModelCard
 
 # Metric names: the Terraform alarms and dashboard name the same (tests/infra ties them).
 PREDICTED_ROWS: Final = "PredictedRows"

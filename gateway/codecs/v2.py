@@ -1,5 +1,6 @@
 """Open Inference Protocol (v2) REST payloads <-> numpy, with the binary tensor
-data extension. Pure functions: no HTTP framework, no model.
+data extension. Pure functions: no HTTP framework, no model session (the card
+gives the tensors and the example a message shows).
 
 A request body is a JSON header optionally followed by raw little-endian tensor
 bytes; `Inference-Header-Content-Length` says where the JSON ends. Every length
@@ -14,9 +15,10 @@ from typing import Any, Final, Iterable, Sequence
 import numpy as np
 import orjson
 
-from gateway.errors import InvalidInput
-from gateway.json_values import NUMBER_CELL_TYPES, json_kind, parse_json, plain_numbers, shown
-from gateway.tensors import MISSING_CATEGORY
+from gateway.codecs.json_values import NUMBER_CELL_TYPES, parse_json, plain_numbers
+from gateway.errors import InvalidInput, json_kind, shown
+from gateway.model.card import ModelCard
+from gateway.model.contract import MISSING_CATEGORY
 
 JSON_CONTENT: Final = b"application/json"
 BINARY_CONTENT: Final = b"application/octet-stream"
@@ -239,14 +241,31 @@ def _float32(values: np.ndarray, name: str) -> tuple[np.ndarray, bool]:
     return values, True
 
 
+def infer_inputs(card: ModelCard, rows: list[list[Any]]) -> list[dict[str, Any]]:
+    """Rows as the model's v2 inputs: one FP32 `input`, or one [rows, 1] tensor per column."""
+    inputs = card.inputs
+    if len(inputs) == 1:
+        data = [value for row in rows for value in row]
+        return [{"name": inputs[0]["name"], "shape": [len(rows), len(card.features)], "datatype": "FP32",
+                 "data": data}]
+    return [{"name": tensor["name"], "shape": [len(rows), 1], "datatype": tensor["datatype"],
+             "data": [row[position] for row in rows]} for position, tensor in enumerate(inputs)]
+
+
+def infer_example(card: ModelCard) -> str:
+    """A valid inference request, as messages show it: the card's first example row."""
+    return orjson.dumps({"inputs": infer_inputs(card, [card.examples[0][1]])}).decode()
+
+
 def decode_infer(
     body: bytes, header_length: bytes | None, input_specs: dict[str, TensorSpec], output_names: Sequence[str],
-    max_rows: int,
+    max_rows: int, example: str,
 ) -> InferRequest:
     """`input_specs`: the model's inputs by name, in order: one FP32 `input`, or one
-    [rows, 1] tensor per column (FP32 for numbers, BYTES for categories)."""
+    [rows, 1] tensor per column (FP32 for numbers, BYTES for categories); `example`:
+    a valid request (infer_example), shown when the body is empty."""
     header, binary = split_body(body, header_length)
-    document = _object(parse_json(header), "the inference request")
+    document = _object(parse_json(header, example), "the inference request")
     request_id = document.get("id")
     if request_id is not None and not isinstance(request_id, str):
         raise InvalidInput(f'"id" must be a string, got {json_kind(request_id)}')

@@ -1,0 +1,1 @@
+"""The HTTP layer: the front door, the hot endpoints' ASGI half, the limits, error responses."""
