@@ -111,8 +111,12 @@ pytest: $(VENVS)/dev/.installed $(VENVS)/serve/.installed graphviz haproxy chrom
 # The markers (pyproject.toml) of what a test needs beyond the dev and serve venvs.
 CHECK_SKIPS := container or browser or terraform or pythons or apt or slow
 
+# The edit-test loop's tests run on this many workers (pytest-xdist): most of them wait
+# on a server or a subprocess, so two workers finish well before one on two cores.
+CHECK_WORKERS ?= 2
+
 check: flake8 $(VENVS)/serve/.installed ## the edit-test loop: flake8 and every test that needs no image, browser, Terraform, other Python, apt package or long run
-	$(VENVS)/dev/bin/python -m pytest -q -p no:cacheprovider -m "not ($(CHECK_SKIPS))" $(PYTEST_ARGS)
+	$(VENVS)/dev/bin/python -m pytest -q -p no:cacheprovider -n $(CHECK_WORKERS) -m "not ($(CHECK_SKIPS))" $(PYTEST_ARGS)
 
 test: lint workflow-lint pytest ## install the dev lock, lint, run every test
 
