@@ -202,13 +202,20 @@ def what_is_left(results: dict, instructions: str | None) -> list[str]:
     return lines
 
 
+def machine_line(machine: dict) -> str:
+    """The CPU and Python a run was measured on (older results name neither)."""
+    cpu = machine.get("cpu", "CPU not recorded")
+    python = machine.get("python_build", f"Python {machine['python']}")
+    return f"{machine['cpus']} CPUs ({cpu}), {python}"
+
+
 def markdown(results: dict, instructions: str | None = None) -> str:
     """`instructions`: bench/instructions.txt, for the section on what is left."""
     lines = [
         "# Benchmark results",
         "",
-        f"Run: `{results['command']}` on {results['when']}; {results['machine']['cpus']} CPUs, Python "
-        f"{results['machine']['python']}, server and wrk pinned to separate cores: {results['machine']['pinned']}. "
+        f"Run: `{results['command']}` on {results['when']}; {machine_line(results['machine'])}, server and wrk "
+        f"pinned to separate cores: {results['machine']['pinned']}. "
         f"Each figure is the best of {results['settings']['rounds']} rounds of one wrk run of "
         f"{results['settings']['seconds']:g} s after a {results['settings']['warmup']:g} s warm-up, the servers "
         "measured in turn each round; one worker per server.",

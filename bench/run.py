@@ -40,6 +40,7 @@ SCENARIOS = {
     "fastapi": ["predict-1"],
     "flask": ["predict-1"],
     "gunicorn": ["predict-1"],
+    "minimal": ["predict-1"],
     "bare-asgi": ["predict-1"],
     "gateway-mixed": ["mixed-1", "mixed-1-named", "mixed-1000", "mixed-1000-gaps", "mixed-v2-1000"],
 }
@@ -109,6 +110,31 @@ def measure_server(name: str, inputs: Inputs, workloads: dict, args, cores: tupl
     return result
 
 
+def cpu_model() -> str:
+    """The CPU's model name as the kernel reports it (x86: /proc/cpuinfo's "model name"),
+    and its widest vector extension: a virtual machine's model name is often generic."""
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return platform.processor() or platform.machine()
+    fields = dict(line.split(":", 1) for line in info.splitlines()[:40] if ":" in line)
+    fields = {key.strip(): value.strip() for key, value in fields.items()}
+    flags = set(fields.get("flags", "").split())
+    vector = next((name for flag, name in (("avx512f", "AVX-512"), ("avx2", "AVX2"), ("avx", "AVX")) if flag in flags),
+                  None)
+    model = fields.get("model name", platform.machine())
+    return f"{model}, {vector}" if vector else model
+
+
+def machine(pinned: bool) -> dict:
+    """What a run was measured on: ratios move between machines, so results name it."""
+    number, built = platform.python_build()
+    return {"cpus": os.cpu_count(), "cpu": cpu_model(), "python": platform.python_version(),
+            "python_build": f"{platform.python_implementation()} {platform.python_version()} ({number}, {built}; "
+                            f"{platform.python_compiler()})",
+            "pinned": pinned, "kernel": platform.release()}
+
+
 def best_of(rounds: list[dict]) -> dict:
     """One server's rounds as one result: each figure the best any round gave."""
     best = {**rounds[0], "cold_starts_s": [t for r in rounds for t in r["cold_starts_s"]], "loads": {}}
@@ -167,8 +193,7 @@ def main() -> int:
     results = {
         "command": COMMAND,
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "pinned": cores != (None, None),
-                    "kernel": platform.release()},
+        "machine": machine(cores != (None, None)),
         "settings": {"seconds": args.seconds, "warmup": args.warmup, "cold_starts": args.cold_starts,
                      "rounds": args.rounds},
         "servers": servers,

@@ -70,6 +70,8 @@ def specs(port: int, baseline_model: Path, mixed_dir: Path | None = None, otlp: 
         ServerSpec("gunicorn", "original under gunicorn (1 sync worker)",
                    [str(VENVS / "baseline" / "bin" / "gunicorn"), "--workers", "1", "--bind", f"127.0.0.1:{port}",
                     "--log-level", "warning", "bench.baselines.flask_app:app"], flask_env),
+        ServerSpec("minimal", "the practical limit: read, orjson, one onnxruntime call, orjson, nothing else",
+                   uvicorn_command(serve, "bench.baselines.minimal_asgi:app", port), onnx_env),
         ServerSpec("bare-asgi", "upper bound: bare ASGI constant reply on uvicorn",
                    uvicorn_command(serve, "bench.baselines.bare_asgi:app", port), {}, health="/"),
         *([ServerSpec("gateway-mixed", "the gateway serving the mixed example (numbers, categories and gaps)",
