@@ -13,6 +13,7 @@ through the load balancer.
 """
 import argparse
 import json
+import re
 import sys
 import time
 import urllib.error
@@ -22,8 +23,11 @@ from typing import Any
 
 RELEASE_PROBES = 20
 DEFAULT_CARD = Path(__file__).resolve().parent.parent / "models" / "iris.json"
-# The card schema this script reads (export/card_writer.py writes it).
-CARD_SCHEMA_VERSION = 2
+# The card schema this script reads: export/card.py writes the version
+# gateway/model/contract.py defines, read from there (this script runs from a checkout
+# with the standard library alone, so the file is read, not imported).
+CONTRACT = Path(__file__).resolve().parent.parent / "gateway" / "model" / "contract.py"
+CARD_SCHEMA_VERSION = int(re.search(r"^CARD_SCHEMA_VERSION: Final = (\d+)$", CONTRACT.read_text(), re.M)[1])
 
 
 class Card:

@@ -4,9 +4,9 @@ import json
 from pathlib import Path
 from typing import Any, Final
 
+from gateway.model.contract import CARD_SCHEMA_VERSION
+
 DEFAULT_CARD: Final = Path(__file__).resolve().parents[1] / "models" / "iris.json"
-# The card schema these scripts read (export/card_writer.py writes it).
-CARD_SCHEMA_VERSION: Final = 2
 
 
 def load(path: Path = DEFAULT_CARD) -> dict[str, Any]:

@@ -7,19 +7,20 @@ from pathlib import Path
 from typing import Any, Callable, Final, Sequence
 
 from export import graph
-from export.card_writer import read_card
+from export.card import read_card
 from export.contract import DEFAULT_SPEC, card_filename, onnx_filename
-from export.convert import sha256
 from export.equivalence import equivalence
 from export.errors import InputError
 from export.failures import failures_filename, worst_rows_report, write_failures
-from export.pipeline import GateOptions, GateOutcome, build, card_spec, regate
+from export.files import sha256
+from export.pipeline import GateOptions, GateOutcome, build_spec, card_spec, regate
 from export.probes import RANDOM_POINTS
 from export.report import parity_report, quality_report
-from export.spec import load_spec, threshold_range
+from export.spec import ModelSpec, load_spec, threshold_range
 from export.train import ESTIMATOR_NAMES
 
-DEFAULT_CARD: Final = DEFAULT_SPEC.parent / card_filename("iris")
+# The spec's file name is the model's name: the default card is the default spec's.
+DEFAULT_CARD: Final = DEFAULT_SPEC.parent / card_filename(DEFAULT_SPEC.stem)
 
 EXIT_OK: Final = 0
 EXIT_GATE_FAILED: Final = 1
@@ -123,23 +124,26 @@ def _report(outcome: GateOutcome, failures_written: str = "") -> int:
     return EXIT_OK if outcome.passed else EXIT_GATE_FAILED
 
 
-def _read_pair(model_path: Path | None, card_path: Path) -> tuple[Path, bytes, dict[str, Any], str, str]:
-    """The model's path and bytes, its card, the bytes' sha256 and the sha256 the card records."""
-    card = read_card(card_path)
-    if card is None:
-        raise FileNotFoundError(f"no model card at {card_path}")
+def _no_card(card_path: Path) -> FileNotFoundError:
+    return FileNotFoundError(f"no model card at {card_path}")
+
+
+def _read_model(model_path: Path | None, card_path: Path, card: dict[str, Any]) -> tuple[Path, bytes, str, str]:
+    """The model's path (by default the card's, beside it) and bytes, the bytes' sha256
+    and the sha256 the card records."""
     model_path = model_path or card_path.parent / onnx_filename(str(card.get("name")))
     payload = model_path.read_bytes()
-    return model_path, payload, card, sha256(payload), card["onnx"]["sha256"]
+    return model_path, payload, sha256(payload), card["onnx"]["sha256"]
 
 
-def _gates(model_path: Path | None, card_path: Path, options: GateOptions) -> int:
-    model_path, payload, card, actual, expected = _read_pair(model_path, card_path)
+def _gates(model_path: Path | None, card_path: Path, card: dict[str, Any], spec: ModelSpec,
+           options: GateOptions) -> int:
+    model_path, payload, actual, expected = _read_model(model_path, card_path, card)
     if actual != expected:
         print(f"{model_path} has sha256 {actual}; {card_path} says {expected}: they do not belong together",
               file=sys.stderr)
         return EXIT_HASH_MISMATCH
-    outcome = regate(payload, card, card_path, options)
+    outcome = regate(payload, card, card_path, spec, options)
     written = _written_failures(outcome, card_path.parent / failures_filename(str(card.get("name"))))
     code = _report(outcome, written)
     if written:
@@ -148,7 +152,10 @@ def _gates(model_path: Path | None, card_path: Path, options: GateOptions) -> in
 
 
 def _verify(model_path: Path | None, card_path: Path, reference_path: Path | None) -> int:
-    model_path, payload, card, actual, expected = _read_pair(model_path, card_path)
+    card = read_card(card_path)
+    if card is None:
+        raise _no_card(card_path)
+    model_path, payload, actual, expected = _read_model(model_path, card_path, card)
     if actual == expected:
         print(f"{model_path} matches {card_path}: sha256 {actual}")
         return EXIT_OK
@@ -188,7 +195,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "build":
         spec = load_spec(args.spec)
         _check_threshold(args, spec.gate.metric)
-        outcome = build(args.spec, args.out, args.estimator, args.model_version, _options(args))
+        outcome = build_spec(spec, args.out, args.estimator, args.model_version, _options(args))
         out = args.out or args.spec.parent
         written = _written_failures(outcome, out / failures_filename(spec.name))
         code = _report(outcome, written)
@@ -201,9 +208,14 @@ def _run(args: argparse.Namespace) -> int:
             print("\ngates failed: nothing written", file=sys.stderr)
         return code
     if args.command == "gates":
-        card = read_card(args.card) or {}
-        _check_threshold(args, card_spec(card, args.card).gate.metric if card else "accuracy")
-        return _gates(args.model, args.card, _options(args))
+        card = read_card(args.card)
+        spec = card_spec(card, args.card) if card else None
+        # Without a card, --threshold is still checked (against accuracy's range) before
+        # the missing card is reported.
+        _check_threshold(args, spec.gate.metric if spec else "accuracy")
+        if card is None or spec is None:
+            raise _no_card(args.card)
+        return _gates(args.model, args.card, card, spec, _options(args))
     if args.command == "verify":
         return _verify(args.model, args.card, args.reference)
     return _inspect(args)

@@ -1,6 +1,4 @@
 """scikit-learn -> ONNX with the tensor names and opset the consumers rely on."""
-import hashlib
-from pathlib import Path
 from typing import Any
 
 import onnx
@@ -10,7 +8,7 @@ from sklearn.base import is_classifier
 
 from export import shims
 from export.contract import ML_OPSET, TARGET_OPSET
-from export.conversion_errors import conversion_error, describe_steps  # noqa: F401 (card_writer imports it from here)
+from export.conversion_errors import conversion_error
 from gateway.model.contract import INPUT_NAME, LABEL_NAME, PROBABILITIES_NAME, VALUE_NAME
 from export.errors import InputError
 from export.rows import Schema
@@ -78,15 +76,3 @@ def _canonical_opsets(model: onnx.ModelProto) -> None:
 
 def serialize(model: onnx.ModelProto) -> bytes:
     return model.SerializeToString(deterministic=True)
-
-
-def sha256(payload: bytes) -> str:
-    return hashlib.sha256(payload).hexdigest()
-
-
-def write_bytes(path: Path, payload: bytes) -> None:
-    """Write through a temporary sibling so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_bytes(payload)
-    partial.replace(path)

@@ -14,7 +14,7 @@ from typing import Any, Callable, Final
 
 import numpy as np
 
-from export.convert import write_bytes
+from export.files import write_bytes
 from export.gates import Reference, failing_labels, failing_values
 from export.probes import ProbeSet
 from export.rows import json_number

@@ -5,8 +5,8 @@ from typing import TYPE_CHECKING, Final, Literal
 import onnx
 from onnx import helper
 
-from export.convert import sha256
 from export.errors import InputError
+from export.files import sha256
 
 if TYPE_CHECKING:
     import pydot

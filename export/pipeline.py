@@ -4,12 +4,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from export import card_writer as model_card
+from export import card as model_card
 from export.contract import card_filename, onnx_filename
-from export.convert import serialize, sha256, to_onnx, write_bytes
+from export.convert import serialize, to_onnx
 from export.errors import InputError
 from export.datasets import Dataset
 from export.failures import Failures, failing_rows
+from export.files import sha256, write_bytes
 from export.gaps import ALONE_PREFIX, IMPUTE_ADVICE, Gaps, alone, discover, gap_probe_sets
 from export.gates import ParityResult, QualityResult, estimator_predictions, parity_gate, quality_gate, value_tolerance
 from export.probes import RANDOM_POINTS, RANDOM_SEED, UNSEEN, Categories, ProbeSet, probe_sets
@@ -165,23 +166,30 @@ def build(
     spec_path: Path, out_dir: Path | None = None, estimator: str | None = None,
     model_version: str | None = None, options: GateOptions = GateOptions(),
 ) -> GateOutcome:
-    """Train and export; write the model and its card only if both gates pass."""
-    spec = load_spec(spec_path)
+    """Train and export the spec at `spec_path`; write the model and its card only if both gates pass."""
+    return build_spec(load_spec(spec_path), out_dir, estimator, model_version, options)
+
+
+def build_spec(
+    spec: ModelSpec, out_dir: Path | None = None, estimator: str | None = None,
+    model_version: str | None = None, options: GateOptions = GateOptions(),
+) -> GateOutcome:
+    """`build` for a spec already parsed (the command line reads it first, for --threshold)."""
     if model_version is not None:
         spec = dataclasses.replace(spec, version=model_version)
-    out_dir = spec_path.parent if out_dir is None else out_dir
+    out_dir = spec.path.parent if out_dir is None else out_dir
     card_path = out_dir / card_filename(spec.name)
     # Read before anything is rewritten: the quality gate compares against it.
     baseline = committed_metric(model_card.read_json(card_path), spec)
     trained = train(spec, estimator)
-    onnx_model = to_onnx(trained)
-    payload = serialize(onnx_model)
+    proto = to_onnx(trained)
+    payload = serialize(proto)
     gate = options.applied_to(spec.gate)
     model, parity, quality, proven, failures = run_gates(trained, payload, baseline, gate, options.random_points)
     if not (parity.passed and quality.passed):
         return GateOutcome(parity, quality, failures=failures)
     card = model_card.build_card(
-        trained, onnx_model, model, sha256(payload), parity, quality, proven.categories, proven.gaps)
+        trained, proto, model, sha256(payload), parity, quality, proven.categories, proven.gaps)
     write_bytes(out_dir / onnx_filename(spec.name), payload)
     write_bytes(card_path, model_card.dumps(card))
     return GateOutcome(parity, quality, card)
@@ -199,10 +207,9 @@ def card_spec(card: dict[str, Any], card_path: Path) -> ModelSpec:
     return dataclasses.replace(spec, version=str(card.get("version", spec.version)))
 
 
-def retrain(card: dict[str, Any], card_path: Path) -> TrainedModel:
-    """A fresh, deterministic retraining of what the card describes (for a fitted model:
-    the same file, loaded again, refused if it changed since)."""
-    spec = card_spec(card, card_path)
+def retrain(card: dict[str, Any], card_path: Path, spec: ModelSpec) -> TrainedModel:
+    """A fresh, deterministic retraining of what the card describes, from its spec (`card_spec`;
+    for a fitted model: the same file, loaded again, refused if it changed since)."""
     name = card["estimator"]["name"]
     recorded = card["estimator"].get("fitted", {}).get("sha256")
     if spec.estimator.fitted is not None and name == spec.estimator.name and not isinstance(recorded, str):
@@ -210,9 +217,12 @@ def retrain(card: dict[str, Any], card_path: Path) -> TrainedModel:
     return train(spec, None if name == spec.estimator.name else name, fitted_sha256=recorded)
 
 
-def regate(payload: bytes, card: dict[str, Any], card_path: Path, options: GateOptions = GateOptions()) -> GateOutcome:
-    """Run both gates on an existing ONNX model against a fresh, deterministic retraining."""
-    trained = retrain(card, card_path)
+def regate(
+    payload: bytes, card: dict[str, Any], card_path: Path, spec: ModelSpec, options: GateOptions = GateOptions()
+) -> GateOutcome:
+    """Run both gates on an existing ONNX model against a fresh, deterministic retraining
+    from the card's spec (`card_spec`)."""
+    trained = retrain(card, card_path, spec)
     gate = options.applied_to(trained.spec.gate)
     _, parity, quality, proven, failures = run_gates(trained, payload, committed_metric(card, trained.spec), gate,
                                                      options.random_points)

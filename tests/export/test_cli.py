@@ -5,6 +5,7 @@ import onnx
 import pytest
 from onnx import helper
 
+from export import spec as spec_module
 from export.cli import (
     EXIT_BAD_INPUT,
     EXIT_GATE_FAILED,
@@ -14,7 +15,7 @@ from export.cli import (
     EXIT_USAGE,
     main,
 )
-from export.convert import sha256
+from export.files import sha256
 
 
 @pytest.fixture
@@ -75,6 +76,18 @@ def test_a_drop_in_accuracy_fails_the_accuracy_gate(model_dir, capsys):
 def test_missing_card_is_its_own_exit_code(model_dir):
     (model_dir / "iris.json").unlink()
     assert _gates(model_dir) == EXIT_MISSING_INPUT
+
+
+@pytest.mark.parametrize("command", ["build", "gates"])
+def test_each_command_parses_its_spec_once(model_dir, tmp_path, monkeypatch, command):
+    parsed = []
+    parse = spec_module.parse_spec
+    monkeypatch.setattr(spec_module, "parse_spec", lambda path, text: parsed.append(path) or parse(path, text))
+    if command == "build":
+        assert main(["build", "--out", str(tmp_path / "built"), "--random-points", "100"]) == EXIT_OK
+    else:
+        assert _gates(model_dir, "--random-points", "100") == EXIT_OK
+    assert len(parsed) == 1, parsed
 
 
 def test_bad_arguments_exit_with_usage(capsys):

@@ -2,7 +2,7 @@ import onnx
 
 from export.contract import TARGET_OPSET
 from gateway.model.contract import INPUT_NAME, LABEL_NAME, PROBABILITIES_NAME
-from export.convert import serialize, to_onnx, write_bytes
+from export.convert import serialize, to_onnx
 
 
 def _shape(value: onnx.ValueInfoProto) -> list:
@@ -28,11 +28,3 @@ def test_graph_name_and_opset_are_fixed(logistic_payload):
 
 def test_two_exports_are_byte_identical(logistic):
     assert serialize(to_onnx(logistic)) == serialize(to_onnx(logistic))
-
-
-def test_write_bytes_replaces_atomically(tmp_path):
-    target = tmp_path / "sub" / "file.bin"
-    write_bytes(target, b"one")
-    write_bytes(target, b"two")
-    assert target.read_bytes() == b"two"
-    assert [p.name for p in target.parent.iterdir()] == ["file.bin"]

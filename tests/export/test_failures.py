@@ -18,9 +18,10 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from export import failures, shims
 from export.cli import EXIT_GATE_FAILED, main
-from export.convert import serialize, sha256, to_onnx
+from export.convert import serialize, to_onnx
 from export.errors import InputError
 from export.failures import WORST_SHOWN, failing_rows
+from export.files import sha256
 from export.gates import compare, estimator_predictions, failing_labels
 from export.probes import Categories, probe_sets
 from export.runtime import OnnxModel, Predictions

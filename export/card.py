@@ -1,4 +1,5 @@
-"""The model card: everything a reviewer or the gateway needs to know about an exported model.
+"""The model card, built and read back: everything a reviewer or the gateway needs to know
+about an exported model.
 
 It holds no timestamps or host details, so the same lock and code give the same bytes.
 """
@@ -11,8 +12,10 @@ from typing import Any, Final
 import numpy as np
 import onnx
 
-from gateway.model.contract import INPUT_NAME, LABEL_NAME, MISSING_CATEGORY, PROBABILITIES_NAME, VALUE_NAME
-from export.convert import describe_steps
+from gateway.model.contract import (
+    CARD_SCHEMA_VERSION, INPUT_NAME, LABEL_NAME, MISSING_CATEGORY, PROBABILITIES_NAME, VALUE_NAME,
+)
+from export.conversion_errors import describe_steps
 from export.errors import InputError
 from export.gaps import Gaps
 from export.gates import ParityResult, QualityResult, value_tolerance
@@ -21,7 +24,6 @@ from export.rows import FIT_DTYPE, Rows, json_number
 from export.runtime import OnnxModel
 from export.train import BLAS_THREADS, TrainedModel
 
-CARD_SCHEMA_VERSION: Final = 2
 # What the export stage reads back from a card.
 REQUIRED_FIELDS: Final = (("onnx", "sha256"), ("estimator", "name"), ("metrics",), ("spec", "file"))
 RECORDED_PACKAGES: Final = ("scikit-learn", "skl2onnx", "onnx", "onnxruntime", "numpy")
@@ -160,8 +162,8 @@ def spec_reference(trained: TrainedModel) -> dict[str, Any]:
 
 def build_card(
     trained: TrainedModel,
-    model: onnx.ModelProto,
-    onnx_model: OnnxModel,
+    proto: onnx.ModelProto,
+    model: OnnxModel,
     sha256: str,
     parity: ParityResult,
     quality: QualityResult,
@@ -193,9 +195,9 @@ def build_card(
         "tensors": tensors(trained),
         "onnx": {
             "sha256": sha256,
-            "ir_version": model.ir_version,
-            "opsets": {entry.domain or "ai.onnx": entry.version for entry in model.opset_import},
-            "producer": f"{model.producer_name} {model.producer_version}",
+            "ir_version": proto.ir_version,
+            "opsets": {entry.domain or "ai.onnx": entry.version for entry in proto.opset_import},
+            "producer": f"{proto.producer_name} {proto.producer_version}",
         },
         "versions": package_versions(),
         "split": {
@@ -213,11 +215,11 @@ def build_card(
     }
     if spec.task == "classification":
         card["classes"] = data.class_names
-        card["examples"] = class_examples(trained, onnx_model)
+        card["examples"] = class_examples(trained, model)
     else:
         card["value"] = {"tensor": VALUE_NAME, "target": spec.data.target,
                          "min": float(data.y_train.min()), "max": float(data.y_train.max())}
-        card["examples"] = value_examples(trained, onnx_model)
+        card["examples"] = value_examples(trained, model)
     return card
 
 
