@@ -215,6 +215,8 @@ smoke: ## smoke-test a running gateway: make smoke URL=http://... [EXPECT_RELEAS
 AWS_REGION ?=
 TF_STATE_BUCKET ?=
 # The Terraform roots' `project` (infra/*/variables.tf): the ECR repository's name and the state prefix.
+# Named before the product became Proven ONNX, and kept: the live repository, state files and
+# every AWS resource carry it, and renaming it would replace them (infra/*/variables.tf say which).
 PROJECT ?= iris-gateway
 TF_STATE_PREFIX ?= $(PROJECT)
 TF_BACKEND = -backend-config=bucket=$(TF_STATE_BUCKET) -backend-config=key=$(TF_STATE_PREFIX)/$*.tfstate \
@@ -313,4 +315,4 @@ netron: $(VENVS)/dev/.installed ## open the model in MODEL_DIR (models/iris.onnx
 
 screenshots: $(VENVS)/dev/.installed $(VENVS)/serve/.installed chromium ## refresh the pictures of /docs and Netron in docs/ (taken by their browser tests)
 	SCREENSHOT_DIR=$(CURDIR)/.github/screenshots $(VENVS)/dev/bin/python -m pytest -q \
-	  tests/gateway/test_docs_browser.py tests/export/test_netron.py
+	  tests/gateway/served/test_docs_browser.py tests/export/test_netron.py

@@ -24,7 +24,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ENGINE = str(HERE / "engine")
-CONTAINER = "iris-image-check"
+CONTAINER = "proven-onnx-image-check"
 START_SECONDS = 60
 # The page and what it loads (gateway/api/docs.py; this script runs without the gateway's packages).
 DOCS_PATHS = ("/docs", "/docs/swagger-ui-bundle.js", "/docs/swagger-ui.css", "/docs/docs.js", "/docs/LICENSE")

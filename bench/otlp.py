@@ -1,7 +1,7 @@
 """A local OTLP/HTTP receiver: what a collector would get from the gateway's exporter.
 
 bench/ sends a traced gateway's spans to it (a collector's place, without one's
-cost on the machine), and tests/gateway/test_tracing.py reads the spans it received.
+cost on the machine), and tests/gateway/served/test_tracing.py reads the spans it received.
 """
 import threading
 from contextlib import contextmanager

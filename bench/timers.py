@@ -1,4 +1,4 @@
-"""What a timer per request would cost the hot path (gateway/http/limits.py cites it).
+"""What a timer per request would cost the hot path (why gateway/http/limits.py keeps one watchdog).
 
     .venvs/serve/bin/python -m bench.timers
 

@@ -71,8 +71,9 @@ class Settings:
                   "min": 0, "max": 3600},
     )
     emf_namespace: str = field(
-        default="iris-gateway",
-        metadata={"help": "the CloudWatch namespace of those metrics", "pattern": r"[A-Za-z0-9._/#:-]{1,255}"},
+        default="proven-onnx",
+        metadata={"help": "the CloudWatch namespace of those metrics (infra/service sets its project's name)",
+                  "pattern": r"[A-Za-z0-9._/#:-]{1,255}"},
     )
     payload_sample: float = field(
         default=0.0,

@@ -1,6 +1,6 @@
 """The gateway with its prediction routes reached through Starlette's router, not
 the front door's shortcut: `python -m gateway` in every other respect. bench/
-measures it beside the gateway, the figure gateway/http/front.py cites for the shortcut."""
+measures it beside the gateway: what the shortcut buys (gateway/http/front.py says why)."""
 import os
 import sys
 

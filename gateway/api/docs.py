@@ -1,7 +1,7 @@
 """/docs: Swagger UI on the gateway's own OpenAPI document.
 
 The UI is swagger-ui-dist as drf-spectacular-sidecar ships it (serve lock); the page
-and its start-up script are ours (gateway/static). Every file is read once at start,
+and its start-up script are ours (gateway/api/static). Every file is read once at start,
 so a missing asset stops the process (and the image build), not a browser later.
 Nothing leaves the page: the Content-Security-Policy it is sent allows this origin only.
 """

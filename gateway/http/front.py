@@ -9,13 +9,13 @@ POSTs, straight to their endpoint.
 
 Why the shortcut: the prediction endpoints are real Starlette routes
 (gateway.http.endpoint), and `create_app(shortcut=False)` serves them through
-Starlette's router and middleware stack. Going past them pays: in the committed
-`make bench` run (bench/results.md, "the front door's shortcut") the gateway
-answers 1.09x the requests/s of the routed one, one row at 32 connections, and
-in-process it spends 159,629 instructions per request against 214,220 routed
-(bench/instructions.txt, `make bench-instructions`). The price: Starlette
-middleware would run for every route but these, so none may be added while the
-shortcut is on (a concern every route shares belongs here).
+Starlette's router and middleware stack. Going past them pays: a single-row
+request costs fewer instructions and the gateway answers more requests/s. The
+figures, shortcut against routed, are the committed runs': bench/results.md
+("the front door's shortcut", `make bench`) and bench/instructions.txt
+(`make bench-instructions`). The price: Starlette middleware would run for every
+route but these, so none may be added while the shortcut is on (a concern every
+route shares belongs here).
 """
 import itertools
 import os

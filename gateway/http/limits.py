@@ -6,13 +6,13 @@ its place for as long as the client likes; a thousand of them fill a task's
 memory. `Admission` bounds how many requests are in progress on the public port
 (503 beyond) and `BodyDeadlines` how long a body may take to arrive (408 beyond).
 
-A timer per request would be a large share of a one-row prediction: under uvloop,
-`asyncio.timeout()` around an immediate receive cost 7-13 µs and `call_later` plus
-`cancel` 3-5 µs in three runs of `python -m bench.timers` on a 2-core EPYC VM,
-against about 50 µs for a whole request at 20,000 requests/s (bench/results.md).
-So reads register in a dict, and one watchdog (`expire`, run every `WATCHDOG_SECONDS`) cancels those past their
-deadline, the way asyncio.timeout does: cancel, then uncancel where the read
-turns the cancellation into a BodyTimeout.
+A timer per request, `asyncio.timeout()` or `call_later` plus `cancel` around each
+read, would be a sizeable share of a one-row prediction's cost (`python -m
+bench.timers` measures a timer under uvloop; bench/results.md, "What is left", what
+a whole request costs). So reads register in a dict, and one watchdog (`expire`,
+run every `WATCHDOG_SECONDS`) cancels those past their deadline, the way
+asyncio.timeout does: cancel, then uncancel where the read turns the cancellation
+into a BodyTimeout.
 """
 import asyncio
 from typing import Final

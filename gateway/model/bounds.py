@@ -27,8 +27,8 @@ class Box:
                     return 1
             return 0
         if len(rows) > len(self._low_rows):
-            # The bounds as full matrices: comparing same-shape arrays is 4x faster
-            # than broadcasting a 4-vector over 1,000 rows. Grown once, reused.
+            # The bounds as full matrices: comparing same-shape arrays is faster than
+            # broadcasting a short vector over many rows. Grown once, reused.
             self._low_rows = np.tile(self.low, (len(rows), 1))
             self._high_rows = np.tile(self.high, (len(rows), 1))
         outside = np.less(rows, self._low_rows[:len(rows)])

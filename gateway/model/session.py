@@ -25,6 +25,6 @@ def unchecked_run(session: ort.InferenceSession) -> Run:
     """The session's C++ run, without the Python wrapper's per-call checks of input
     names and types: the codecs guarantee both, and the signature is checked once at
     load. This halves onnxruntime's cost for one row. `_sess` is not public API: the
-    one place it is used; tests/gateway/test_session.py fails naming the installed
+    one place it is used; tests/gateway/model/test_session.py fails naming the installed
     onnxruntime if an upgrade removes it."""
     return session._sess.run

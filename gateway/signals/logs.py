@@ -133,7 +133,7 @@ def logging_config(settings: Settings) -> dict[str, Any]:
 def skip_caller_lookup() -> None:
     """The logging HOWTO's documented switch (its "Optimization" section) for not
     walking the stack to find each record's caller: `logging._srcfile = None`. It is
-    an underscore name all the same; tests/gateway/test_logs.py fails naming the
+    an underscore name all the same; tests/gateway/signals/test_logs.py fails naming the
     Python version if it goes."""
     logging._srcfile = None
 

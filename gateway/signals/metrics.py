@@ -1,8 +1,8 @@
 """Prometheus metrics, counted cheaply on the hot path and published in bulk.
 
 Each prometheus-client increment takes a lock, and a histogram observation walks
-its buckets in Python: together 12% of the single-row request's cost (measured
-with bench/). Requests are therefore tallied in plain Python (the event loop is
+its buckets in Python: together a large share of a single-row request's cost
+(`make bench-instructions` shows the shares). Requests are therefore tallied in plain Python (the event loop is
 one thread) and added to the prometheus-client objects in bulk on every scrape
 and every FLUSH_SECONDS, so several workers' files (multiprocess mode) stay fresh.
 Unlike the access log, the flush stays on the event loop: it does no blocking I/O
@@ -40,7 +40,7 @@ def multiprocess_active() -> bool:
     sets it before it starts several workers). The gateway follows that decision
     instead of making its own, so the two cannot disagree: a scrape that sums
     worker files when none are written answers 500. `values.ValueClass` is not
-    public API; tests/gateway/test_metrics.py fails, naming the version, if it goes.
+    public API; tests/gateway/signals/test_metrics.py fails, naming the version, if it goes.
     """
     return values.ValueClass is not values.MutexValue
 
@@ -50,7 +50,7 @@ def observe_many(histogram: Histogram, counts_per_bucket: list[int], total_secon
 
     prometheus-client has no public bulk API; this uses its private `_sum` and
     `_buckets` (0.26 keeps per-bucket, non-cumulative values). The one place that
-    does: tests/gateway/test_metrics.py compares it with observe() itself and fails
+    does: tests/gateway/signals/test_metrics.py compares it with observe() itself and fails
     naming the installed version if they go.
     """
     histogram._sum.inc(total_seconds)

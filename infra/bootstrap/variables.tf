@@ -8,6 +8,9 @@ variable "aws_region" {
   }
 }
 
+# The product (Proven ONNX) was first named after its Iris example. This default stays:
+# it names the live OIDC roles, task roles, alarm key alias and the deploy policy's
+# resource names, and renaming it would replace the roles and strand the other roots.
 variable "project" {
   description = "Name prefix of the resources the deploy role may manage (must match the ecr and service roots)."
   type        = string

@@ -8,6 +8,9 @@ variable "aws_region" {
   }
 }
 
+# The product (Proven ONNX) was first named after its Iris example. This default stays:
+# it is the name of the live ECR repository (and the Makefile's PROJECT, the state
+# prefix), and renaming it would replace the repository and lose its images.
 variable "project" {
   description = "Name prefix of every resource; also the repository name."
   type        = string

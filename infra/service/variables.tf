@@ -10,6 +10,10 @@ variable "aws_region" {
   }
 }
 
+# The product (Proven ONNX) was first named after its Iris example. This default stays:
+# it names the live load balancer, ECS cluster and service, task roles, log groups,
+# security groups, WAF, alarms, dashboard and the gateway's CloudWatch metric namespace,
+# and renaming it would replace them (a new load balancer DNS name, metric history cut off).
 variable "project" {
   description = "Name prefix of every resource."
   type        = string
@@ -459,7 +463,7 @@ variable "domain_name" {
 
   validation {
     condition     = var.domain_name == null || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.domain_name))
-    error_message = "domain_name must be null or a lower-case DNS name such as iris.example.com."
+    error_message = "domain_name must be null or a lower-case DNS name such as predict.example.com."
   }
 
   validation {

@@ -1,6 +1,8 @@
 """README.md, docs/ and bench/README.md agree with the code and the committed results:
 every link resolves, every setting is documented with its real default, every make
-target named exists, and each figure that can drift is read from where it is made."""
+target named exists, and each figure that can drift is read from where it is made.
+Benchmark figures live in bench/results.md (made from bench/results.json), never in
+code comments: the pages that quote them are held to that page."""
 import json
 import re
 from dataclasses import fields
@@ -9,12 +11,11 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from bench.report import ROUTED, SHORTCUT, counted, headline
-import gateway.http.front
+from bench.report import headline
 from gateway.app import create_app
 from gateway.settings import Settings, from_env
-from tests.gateway.test_amplification import SHAPES
-from tests.gateway.test_hostile import CORPUS
+from tests.gateway.served.test_amplification import SHAPES
+from tests.gateway.served.test_hostile import CORPUS
 from tests.support import REPO_ROOT
 
 PAGES = sorted([REPO_ROOT / "README.md", REPO_ROOT / "bench" / "README.md", *(REPO_ROOT / "docs").glob("*.md")])
@@ -87,8 +88,18 @@ def test_the_ml_opset_quoted_is_the_cards(repo_root):
     assert quoted == [str(card["onnx"]["opsets"]["ai.onnx.ml"])]
 
 
-def test_the_readmes_speed_figures_are_the_committed_runs():
-    lines = headline(json.loads(text("bench/results.json")))
+def results_headline() -> list[str]:
+    """The headline of bench/results.md, the page the README's figures come from."""
+    (section,) = re.findall(r"^## Headline\n(.*?)\n## ", text("bench/results.md"), flags=re.S | re.M)
+    return [line.removeprefix("- ") for line in section.strip().splitlines()]
+
+
+def test_the_results_pages_headline_is_the_committed_run():
+    assert results_headline() == headline(json.loads(text("bench/results.json")))
+
+
+def test_the_readmes_speed_figures_are_the_results_pages():
+    lines = results_headline()
     figures = {
         "flask": next(line for line in lines if line.startswith("gateway vs original Flask")),
         "fastapi": next(line for line in lines if line.startswith("gateway vs FastAPI")),
@@ -103,13 +114,10 @@ def test_the_readmes_speed_figures_are_the_committed_runs():
     assert figures["p99"].startswith(f"p99 at 1 connection: {p99} with the access log")
 
 
-def test_the_front_doors_cited_figures_are_the_committed_runs():
-    """gateway/http/front.py justifies its shortcut with the committed figures; they must be those."""
-    cited = " ".join(gateway.http.front.__doc__.split())
-    (ratio,) = re.findall(r"answers ([\d.]+x) the requests/s of the routed one", cited)
-    (shortcut, routed) = re.findall(r"spends ([\d,]+) instructions per request against ([\d,]+) routed", cited)[0]
-    lines = headline(json.loads(text("bench/results.json")))
-    assert f"**{ratio}** the routed" in next(line for line in lines if line.startswith("the front door's shortcut"))
-    counts = counted(text("bench/instructions.txt"))
-    assert f"{counts[SHORTCUT][0]:,}" == shortcut
-    assert f"{counts[ROUTED][0]:,}" == routed
+def test_the_readme_names_the_run_its_figures_come_from():
+    results = json.loads(text("bench/results.json"))
+    (speed,) = re.findall(r"^## Speed\n(.*?)\n## ", text("README.md"), flags=re.S | re.M)
+    speed = " ".join(speed.split())
+    assert re.findall(r"on a (\d+)-core", speed) == [str(results["machine"]["cpus"])]
+    assert re.findall(r"Python ([\d.]+)", speed) == [results["machine"]["python"]]
+    assert re.findall(r"on (\d{4}-\d{2}-\d{2})", speed) == [results["when"][:10]]

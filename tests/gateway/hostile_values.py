@@ -1,6 +1,15 @@
-"""Request bodies built to make the gateway allocate or recurse: a value nested as deep
-as the JSON parser allows, and shapes that make an untyped numpy array explode."""
+"""Request parts built to do harm: bodies that would make the gateway allocate or
+recurse (a value nested as deep as the JSON parser allows, shapes that make an untyped
+numpy array explode) and paths that would forge log lines."""
 import orjson
+
+# Percent-encoded paths that decode to a control character (and that character): in a
+# log line, a forged entry or a recoloured terminal.
+HOSTILE_PATHS = {
+    "newline": (b"/predict%0Aforged%20INFO%20gateway.access%20GET%20/admin%20200", "\n"),
+    "carriage return": (b"/predict%0D%0Aforged%20200", "\r"),
+    "ansi escape": (b"/predict%1B%5B31mred%1B%5B0m", "\x1b"),
+}
 
 # orjson refuses documents nested past 1,024 levels; a body's own object and lists
 # take a few of those, so this is as deep as a client value can reach the codecs.

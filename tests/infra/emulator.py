@@ -34,9 +34,9 @@ _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 _RPC_V2_PATH = re.compile(r"/service/[^/]+/operation/([A-Za-z0-9]+)")
 
 # What the bootstrap root is applied with (tests/infra/conftest.py).
-GITHUB_REPOSITORY = "example-org/iris-onnx-serving"
+GITHUB_REPOSITORY = "example-org/proven-onnx"
 ZONE_ID = "Z0123456789ABCDEFGHIJ"
-DOMAIN = "iris.example.com"
+DOMAIN = "predict.example.com"
 
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 # Marks the test's own look at the emulator, which is nobody's role and is not recorded.

@@ -10,7 +10,7 @@ from tests.infra.iam import trusts
 pytestmark = pytest.mark.terraform
 
 REPO = GITHUB_REPOSITORY
-FORK = "someone-else/iris-onnx-serving"
+FORK = "someone-else/proven-onnx"
 
 
 def token(repository: str, ref: str, workflow: str, environment: str | None = None,

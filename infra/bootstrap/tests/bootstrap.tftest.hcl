@@ -13,8 +13,8 @@ mock_provider "aws" {
 
 variables {
   aws_region        = "eu-west-1"
-  state_bucket_name = "example-iris-tf-state"
-  github_repository = "example-org/iris-onnx-serving"
+  state_bucket_name = "example-proven-onnx-tf-state"
+  github_repository = "example-org/proven-onnx"
 }
 
 run "state_bucket_is_versioned_encrypted_and_private" {
@@ -57,14 +57,14 @@ run "pipeline_roles_trust_only_this_repository_from_main" {
     condition = one([
       for condition in data.aws_iam_policy_document.github_trust["deploy"].statement[0].condition :
       condition.values if condition.variable == "token.actions.githubusercontent.com:sub"
-    ]) == tolist(["repo:example-org/iris-onnx-serving:environment:production"])
+    ]) == tolist(["repo:example-org/proven-onnx:environment:production"])
     error_message = "only the deploy environment's jobs may assume the deploy role"
   }
   assert {
     condition = one([
       for condition in data.aws_iam_policy_document.github_trust["push"].statement[0].condition :
       condition.values if condition.variable == "token.actions.githubusercontent.com:sub"
-    ]) == tolist(["repo:example-org/iris-onnx-serving:ref:refs/heads/main"])
+    ]) == tolist(["repo:example-org/proven-onnx:ref:refs/heads/main"])
     error_message = "the push role is the build job's, on main"
   }
   assert {
@@ -86,7 +86,7 @@ run "a_hosted_zone_gives_dns_permission_for_it" {
   command = plan
   variables {
     route53_zone_id = "Z0123456789ABCDEFGHIJ"
-    domain_name     = "iris.example.com"
+    domain_name     = "predict.example.com"
   }
 
   assert {

@@ -231,7 +231,7 @@ run "https_and_redirect_with_a_certificate" {
 
   variables {
     certificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/0c1d2e3f-aaaa-bbbb-cccc-000000000000"
-    domain_name     = "iris.example.com"
+    domain_name     = "predict.example.com"
   }
 
   assert {
@@ -335,16 +335,16 @@ run "https_base_url_is_the_domain_and_the_zone_gets_an_alias" {
 
   variables {
     certificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/0c1d2e3f-aaaa-bbbb-cccc-000000000000"
-    domain_name     = "iris.example.com"
+    domain_name     = "predict.example.com"
     route53_zone_id = "Z0123456789ABCDEFGHIJ"
   }
 
   assert {
-    condition     = output.base_url == "https://iris.example.com" && output.predict_url == "https://iris.example.com/predict"
+    condition     = output.base_url == "https://predict.example.com" && output.predict_url == "https://predict.example.com/predict"
     error_message = "with a certificate, clients and the smoke test use the certificate's name, not the load balancer's"
   }
   assert {
-    condition     = length(aws_route53_record.this) == 1 && aws_route53_record.this[0].name == "iris.example.com" && one(aws_route53_record.this[0].alias).name == aws_lb.this.dns_name
+    condition     = length(aws_route53_record.this) == 1 && aws_route53_record.this[0].name == "predict.example.com" && one(aws_route53_record.this[0].alias).name == aws_lb.this.dns_name
     error_message = "the hosted zone gets an alias from domain_name to the load balancer"
   }
 }

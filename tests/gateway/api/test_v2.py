@@ -10,7 +10,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 from tests.support import ORIGINAL_ROW
 
-SPEC = Path(__file__).parent / "specs" / "open-inference-protocol" / "open_inference_rest.yaml"
+SPEC = Path(__file__).resolve().parents[1] / "specs" / "open-inference-protocol" / "open_inference_rest.yaml"
 ROWS = [list(ORIGINAL_ROW), [6.7, 3.0, 5.2, 2.3], [5.9, 3.0, 4.2, 1.5]]
 
 

@@ -1,16 +1,13 @@
-"""Sampled payload logging (gateway/signals/payloads.py): the share and the rate cap, the
-line's content, and a real gateway that never writes more than its cap."""
+"""Sampled payload logging (gateway/signals/payloads.py): the share and the rate cap, and
+the line's content. A real gateway within its cap: tests/gateway/served/test_payloads.py."""
 import json
-import time
 
-import httpx
 import numpy as np
 
 from gateway.model.card import ModelCard
 from gateway.model.inference import Prediction
 from gateway.signals.payloads import PAYLOAD_MAX_ROWS, PayloadSampler, payload_line
 from tests.support import ORIGINAL_ROW
-from tests.waiting import wait_until
 
 
 class Clock:
@@ -47,28 +44,3 @@ def test_the_line_holds_the_first_rows_by_column_and_their_answers(settings):
     assert line["number_columns"] == [column.name for column in card.columns]
     assert len(line["numbers"]) == len(line["labels"]) == len(line["probabilities"]) == PAYLOAD_MAX_ROWS
     assert line["numbers"][0] == list(rows[0]) and line["categories"] == []
-
-
-def test_a_real_gateway_writes_sampled_payloads_within_its_cap(start_gateway):
-    gateway = start_gateway(payload_sample="1", payload_max_per_second="2", access_log="false")
-    started = time.monotonic()
-    for number in range(30):
-        response = httpx.post(gateway.url + "/predict", json={"features": list(ORIGINAL_ROW)},
-                              headers={"x-request-id": f"payload-{number}"})
-        assert response.status_code == 200
-    elapsed = time.monotonic() - started
-    assert gateway.stop() == 0  # the logging thread writes every queued line before the process ends
-    written = [json.loads(line) for line in gateway.output().splitlines() if '"request_id":"payload-' in line]
-    # The bucket starts full (2) and refills at 2 a second while the requests ran.
-    assert 1 <= len(written) <= 2 + 2 * elapsed
-    first = written[0]
-    assert first["request_id"] == "payload-0" and first["labels"] == [0]
-    assert np.allclose(first["numbers"], [ORIGINAL_ROW])
-
-
-def test_by_default_nothing_is_written(start_gateway):
-    gateway = start_gateway(access_log="true")
-    assert httpx.post(gateway.url + "/predict", json={"features": list(ORIGINAL_ROW)},
-                      headers={"x-request-id": "unsampled-1"}).status_code == 200
-    wait_until(lambda: "unsampled-1" in gateway.output(), 30, "the access line")
-    assert '"number_columns"' not in gateway.output()

@@ -1,4 +1,5 @@
 """Against a real `python -m gateway` (uvicorn) on a free loopback port."""
+import json
 import os
 import signal
 import socket
@@ -26,6 +27,31 @@ def test_serves_the_seed_example(start_gateway):
     assert response.json()["prediction"] == 0
     assert response.headers["x-request-id"] == "seed-1"
     assert "server" not in response.headers
+
+
+def example_in(message: str) -> dict:
+    """The request an empty body's 400 shows: the JSON object at the end of its message."""
+    return json.loads(message[message.index("{"):])
+
+
+def test_an_empty_body_is_shown_an_example_for_the_route_and_the_model(start_gateway, repo_root):
+    """Each route answers an empty POST with a request to copy in its own protocol, for
+    the model served (its card): v2 inputs by the card's tensor name, /predict features."""
+    card = json.loads((repo_root / "models" / "iris.json").read_text())
+    (tensor,) = card["tensors"]["inputs"]
+    gateway = start_gateway()
+    infer = f"{gateway.url}/v2/models/{card['name']}/infer"
+    v2 = httpx.post(infer, content=b"")
+    predict = httpx.post(gateway.url + "/predict", content=b"")
+    assert (v2.status_code, predict.status_code) == (400, 400), (v2.text, predict.text)
+    v2_message, predict_message = v2.json()["error"], predict.json()["error"]
+    assert '"inputs"' in v2_message and '"features"' not in v2_message, v2_message
+    # "input" alone is in "inputs": the name must be the tensor's.
+    assert [spec["name"] for spec in example_in(v2_message)["inputs"]] == [tensor["name"]], v2_message
+    assert '"features"' in predict_message and '"inputs"' not in predict_message, predict_message
+    # What is shown is a request the gateway answers.
+    assert httpx.post(infer, json=example_in(v2_message)).status_code == 200
+    assert httpx.post(gateway.url + "/predict", json=example_in(predict_message)).status_code == 200
 
 
 def raw_request(port: int, head: bytes, body_parts: list[bytes], pause: float = 0.0) -> bytes:

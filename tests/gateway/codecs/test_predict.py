@@ -50,8 +50,8 @@ def test_booleans_elsewhere_in_the_body_do_not_trip_the_row_check():
         ({"features": [1, 2, 3, 4], "instances": [[1, 2, 3, 4]]}, "not both"),
         ({"features": "1,2,3,4"}, '"features" must be a list of 4 numbers, got a string'),
         ({"features": [1, 2, 3]}, '"features" must hold 4 numbers, got 3'),
-        ({"features": [1, 2, 3, 4, 5]}, "got 5"),
-        ({"features": []}, "got 0"),
+        ({"features": [1, 2, 3, 4, 5]}, '"features" must hold 4 numbers, got 5'),
+        ({"features": []}, '"features" must hold 4 numbers, got 0'),
         ({"features": [1, "2", 3, 4]}, "position 1 (b) must be a number, got a string"),
         ({"features": [True, 2, 3, 4]}, "position 0 (a) must be a number, got a boolean"),
         ({"features": [1, 2, 3, {"a": 1}]}, "position 3 (d) must be a number, got an object"),
@@ -109,7 +109,7 @@ def test_a_numeric_string_is_not_a_number():
 
 def test_a_null_is_a_gap_passed_on_as_nan():
     """The codec takes null anywhere a number goes and flags the request; the model
-    says whether the column takes a gap (tests/gateway/test_gaps.py)."""
+    says whether the column takes a gap (tests/gateway/model/test_gaps.py)."""
     one = decode({"features": [1, 2, None, 4]})
     many = decode({"instances": [[1, 2, 3, 4], [None, None, None, None]]})
     complete = decode({"instances": [[1, 2, 3, 4]]})

@@ -142,7 +142,7 @@ def test_binary_infinity_is_refused():
 
 def test_a_gap_is_nan_in_binary_and_null_in_json_and_is_flagged():
     """The decoder passes a gap on as NaN and says so; the model decides whether the
-    column takes one (tests/gateway/test_gaps.py)."""
+    column takes one (tests/gateway/model/test_gaps.py)."""
     rows = np.array(ROWS)
     rows[1, 2] = np.nan
     document, payload = binary_request(rows)

@@ -1,46 +1,19 @@
-"""The access log: one request is exactly one line, whatever the client puts in it;
-every line is written, in order, and the writing never holds up serving."""
+"""The access log of a real server: one request is exactly one line, whatever the
+client puts in it; every line is written, in order, and the writing never holds up
+serving."""
 import json
-import logging
 import os
 import signal
 import socket
 import threading
-import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
-from gateway.signals.access import AccessLog, printable
+from tests.gateway.hostile_values import HOSTILE_PATHS
 from tests.support import ONE_ROW, running_gateway
 from tests.waiting import wait_until
-
-HOSTILE_PATHS = {
-    "newline": (b"/predict%0Aforged%20INFO%20gateway.access%20GET%20/admin%20200", "\n"),
-    "carriage return": (b"/predict%0D%0Aforged%20200", "\r"),
-    "ansi escape": (b"/predict%1B%5B31mred%1B%5B0m", "\x1b"),
-}
-
-
-@pytest.mark.parametrize("path, character", HOSTILE_PATHS.values(), ids=list(HOSTILE_PATHS))
-def test_printable_escapes_control_characters(path, character):
-    decoded = urllib.parse.unquote(path.decode())
-    assert character in decoded
-    escaped = printable(decoded)
-    assert character not in escaped and escaped.isprintable()
-    assert printable("/predict") == "/predict"
-
-
-def test_one_line_per_entry_even_with_newlines_in_the_path(caplog):
-    log = AccessLog(logging.getLogger("gateway.access.test"), json_lines=False)
-    with caplog.at_level(logging.INFO, logger="gateway.access.test"):
-        log.record("POST", "/predict\nforged line", 404, 0.001, b"id-1")
-        log.record("GET\r\n", "/health", 200, 0.001, b"id-2")
-        log.flush()
-    lines = caplog.records[0].getMessage().split("\n")
-    assert len(lines) == 2
-    assert "id=id-1" in lines[0] and "id=id-2" in lines[1]
 
 
 def test_a_real_server_writes_each_hostile_request_on_one_line(start_gateway):

@@ -1,5 +1,5 @@
 """/docs over HTTP: the page, its files, and the headers that keep it to this origin.
-The page itself, in a browser, is tests/gateway/test_docs_browser.py."""
+The page itself, in a browser, is tests/gateway/served/test_docs_browser.py."""
 import re
 from html.parser import HTMLParser
 
