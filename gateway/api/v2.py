@@ -14,9 +14,10 @@ from gateway.api.per_model import PerModel, model_headers
 from gateway.codecs.v2 import (
     BINARY_CONTENT, BINARY_EXTENSION, HEADER_LENGTH, TensorSpec, decode_infer, encode_infer, infer_example,
 )
+from gateway.core.context import RequestContext
 from gateway.core.service import Service
 from gateway.errors import UnknownModel, UnsupportedMediaType, shown
-from gateway.http.asgi import CONTEXT, header, is_json, media_type
+from gateway.http.asgi import header, is_json, media_type
 from gateway.http.endpoint import HotEndpoint
 from gateway.http.limits import BodyDeadlines
 from gateway.http.responses import not_ready_body
@@ -50,13 +51,13 @@ def tensors(card: ModelCard) -> tuple[dict[str, TensorSpec], dict[str, str], str
     return inputs, {output["name"]: output["datatype"] for output in card.outputs}, infer_example(card)
 
 
-def require_oip_content(scope: Scope, binary: bool) -> None:
-    media = media_type(scope)
+def require_oip_content(content_type: bytes | None, binary: bool) -> None:
+    media = media_type(content_type)
     if media is None or is_json(media) or (media == BINARY_CONTENT and binary):
         return  # no Content-Type: tritonclient sends none; the body's framing says what it is
     if media == BINARY_CONTENT:
         raise UnsupportedMediaType("an application/octet-stream body needs an Inference-Header-Content-Length header")
-    shown = header(scope, b"content-type").decode("latin-1")
+    shown = content_type.decode("latin-1")  # type: ignore[union-attr]
     raise UnsupportedMediaType(f"Content-Type must be application/json or application/octet-stream, got {shown}")
 
 
@@ -69,15 +70,16 @@ class InferEndpoint(HotEndpoint):
         self.tensors = PerModel(tensors)
         self.headers = PerModel(model_headers)
 
-    def handle(self, scope: Scope, body: bytes) -> tuple[bytes, bytes, Iterable[tuple[bytes, bytes]]]:
+    def handle(self, scope: Scope, body: bytes, content_type: bytes | None,
+               context: RequestContext) -> tuple[bytes, bytes, Iterable[tuple[bytes, bytes]]]:
         service = self.service
         model = resolve(service, scope["path_params"])
         header_length = header(scope, HEADER_LENGTH)
-        require_oip_content(scope, binary=header_length is not None)
+        require_oip_content(content_type, binary=header_length is not None)
         input_specs, output_types, example = self.tensors.of(model.card)
         request = decode_infer(body, header_length, input_specs, model.output_names, service.settings.max_batch_rows,
                                example)
-        prediction = service.predict(model, request.rows, request.categories, scope[CONTEXT], request.gaps)
+        prediction = service.predict(model, request.rows, request.categories, context, request.gaps)
         if prediction.values is not None:
             arrays = {model.output_names[0]: prediction.values.reshape(-1, 1)}
         else:

@@ -27,10 +27,11 @@ def header(scope: Scope, name: bytes) -> bytes | None:
     return None
 
 
-def media_type(scope: Scope) -> bytes | None:
-    """The request's media type without parameters, lower-cased; None without a Content-Type."""
-    content_type = header(scope, b"content-type")
-    return None if content_type is None else content_type.split(b";", 1)[0].strip().lower()
+def media_type(content_type: bytes | None) -> bytes | None:
+    """A Content-Type's media type without parameters, lower-cased; None without one."""
+    if content_type is None or content_type == JSON:  # the common case, as it is
+        return content_type
+    return content_type.split(b";", 1)[0].strip().lower()
 
 
 def is_json(media: bytes | None) -> bool:
@@ -38,12 +39,11 @@ def is_json(media: bytes | None) -> bool:
     return media is not None and (media == JSON or (media.startswith(b"application/") and media.endswith(b"+json")))
 
 
-async def read_body(scope: Scope, receive: Receive, limit: int, setting: str) -> bytes:
+async def read_body(receive: Receive, declared: bytes | None, limit: int, setting: str) -> bytes:
     """The whole body, refused with 413 as soon as it is known to exceed `limit`:
-    from Content-Length before reading, or while reading a body sent without one
-    (or with one that lies), so an oversized body is never buffered whole. The 413's
-    message names `setting`, the variable that sets `limit`."""
-    declared = header(scope, b"content-length")
+    from the Content-Length `declared` before reading, or while reading a body sent
+    without one (or with one that lies), so an oversized body is never buffered whole.
+    The 413's message names `setting`, the variable that sets `limit`."""
     if declared is not None:
         try:
             length = int(declared)
@@ -51,20 +51,27 @@ async def read_body(scope: Scope, receive: Receive, limit: int, setting: str) ->
             raise InvalidInput("Content-Length is not a number") from None
         if length > limit:
             raise PayloadTooLarge(f"request body of {length} bytes exceeds {limit} bytes ({setting})")
-    chunks = []
+    # Nearly every body arrives in one message: then no list of chunks is built.
+    message = await receive()
+    if message["type"] == "http.request" and not message.get("more_body", False):
+        body = message.get("body", b"")
+        if len(body) > limit:
+            raise PayloadTooLarge(f"request body exceeds {limit} bytes ({setting})", False)
+        return body
+    chunks: list[bytes] = []
     size = 0
-    more = True
-    while more:
-        message = await receive()
+    while True:
         if message["type"] == "http.disconnect":
             raise InvalidInput("client disconnected before sending the whole body")
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"request body exceeds {limit} bytes ({setting})", message.get("more_body", False))
-        chunks.append(chunk)
         more = message.get("more_body", False)
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        if size > limit:
+            raise PayloadTooLarge(f"request body exceeds {limit} bytes ({setting})", more)
+        chunks.append(chunk)
+        if not more:
+            return b"".join(chunks)
+        message = await receive()
 
 
 async def discard_body(scope: Scope, receive: Receive, max_bytes: int, max_seconds: float) -> int:

@@ -16,7 +16,8 @@ from starlette.types import Receive, Scope, Send
 
 from gateway.core.service import Service
 from gateway.errors import BodyTimeout, GatewayError, ModelFault, PayloadTooLarge
-from gateway.http.asgi import CONTEXT, JSON, discard_body, read_body
+from gateway.core.context import RequestContext
+from gateway.http.asgi import CONTEXT, JSON, discard_body, header, read_body
 from gateway.http.limits import BodyDeadlines
 from gateway.http.responses import error_response
 from gateway.settings import env_name
@@ -48,34 +49,37 @@ class HotEndpoint:
         self.service = service
         self.deadlines = deadlines
 
-    def handle(self, scope: Scope, body: bytes) -> tuple[bytes, bytes, Iterable[tuple[bytes, bytes]]]:
-        """Return (content type, body, extra headers) of a 200 reply."""
+    def handle(self, scope: Scope, body: bytes, content_type: bytes | None,
+               context: RequestContext) -> tuple[bytes, bytes, Iterable[tuple[bytes, bytes]]]:
+        """Return (content type, body, extra headers) of a 200 reply to a request
+        whose Content-Type header is `content_type`."""
         raise NotImplementedError
 
-    async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
-        """The body within the size limit and the deadline (see gateway.http.limits)."""
-        deadlines = self.deadlines
-        task = deadlines.current_task()
-        deadlines.start(task, scope[CONTEXT].started)
-        try:
-            return await read_body(scope, receive, self.service.settings.max_body_bytes, MAX_BODY_SETTING)
-        except asyncio.CancelledError:
-            if not deadlines.timed_out(task):
-                raise
-            raise BodyTimeout(f"the request body did not arrive within {deadlines.seconds:g} s") from None
-        finally:
-            deadlines.stop(task)
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.answer(scope, receive, send, ())
+        await self.answer(scope, receive, send, (), scope[CONTEXT], header(scope, b"content-type"),
+                          header(scope, b"content-length"))
 
-    async def answer(self, scope: Scope, receive: Receive, send: Send, shared: Iterable[tuple[bytes, bytes]]) -> int:
+    async def answer(self, scope: Scope, receive: Receive, send: Send, shared: Iterable[tuple[bytes, bytes]],
+                     context: RequestContext, content_type: bytes | None, length: bytes | None) -> int:
         """Answer the request with `shared` headers added; return the status sent.
-        (The front door's shortcut calls this directly: no wrapper around `send`.)"""
+        `content_type` and `length`: its Content-Type and Content-Length headers, which
+        the front door's one pass over the headers found. (The front door's shortcut
+        calls this directly: no wrapper around `send`.)"""
         linger = False
+        deadlines = self.deadlines
         try:
-            body = await self._read_body(scope, receive)
-            content_type, payload, extra = self.handle(scope, body)
+            # The body, within the size limit and the deadline (gateway.http.limits).
+            task = deadlines.current_task()
+            deadlines.start(task, context.started)
+            try:
+                body = await read_body(receive, length, self.service.settings.max_body_bytes, MAX_BODY_SETTING)
+            except asyncio.CancelledError:
+                if not deadlines.timed_out(task):
+                    raise
+                raise BodyTimeout(f"the request body did not arrive within {deadlines.seconds:g} s") from None
+            finally:
+                deadlines.stop(task)
+            content_type, payload, extra = self.handle(scope, body, content_type, context)
             status = 200
         except Exception as error:
             if not isinstance(error, GatewayError) or isinstance(error, ModelFault):

@@ -20,7 +20,7 @@ route shares belongs here).
 import itertools
 import os
 import re
-import time
+from time import perf_counter
 from typing import Final
 
 from starlette.routing import Route
@@ -43,6 +43,8 @@ _REQUEST_ID: Final = re.compile(rb"[A-Za-z0-9._:@/+=-]{1,128}")
 TRACE_HEADER: Final = b"x-amzn-trace-id"
 _TRACE_ID: Final = re.compile(rb"[A-Za-z0-9=;-]{1,256}")
 REQUEST_ID_HEADER: Final = b"x-request-id"
+CONTENT_TYPE: Final = b"content-type"
+CONTENT_LENGTH: Final = b"content-length"
 RELEASE_HEADER: Final = b"x-release"
 UNMATCHED_ROUTE: Final = "unmatched"
 # Seconds a client refused for load is asked to wait before trying again.
@@ -95,11 +97,10 @@ class Front:
                 "add the concern to gateway.http.front.Front instead"
             )
 
-    def _hot_route(self, scope: Scope) -> Route | None:
+    def _hot_pattern(self, scope: Scope) -> Route | None:
+        """The hot route whose path has parameters (v2 infer) that matches, with the
+        parameters set in the scope as Starlette's router sets them."""
         path = scope["path"]
-        route = self.hot.get(path)
-        if route is not None:
-            return route
         for route in self.hot_patterns:
             match = route.path_regex.match(path)
             if match:
@@ -108,16 +109,9 @@ class Front:
                 return route
         return None
 
-    def _identify(self, scope: Scope) -> tuple[bytes, bytes | None]:
+    def _identify(self, given: bytes | None, trace: bytes | None) -> tuple[bytes, bytes | None]:
         """The request id (the client's, when it is a plain token, else a new one) and
-        the load balancer's trace id, if it sent a well-formed one: one pass over the
-        headers for both."""
-        given = trace = None
-        for key, value in scope["headers"]:
-            if key == REQUEST_ID_HEADER:
-                given = value if given is None else given
-            elif key == TRACE_HEADER:
-                trace = value if trace is None else trace
+        the load balancer's trace id, if it sent a well-formed one."""
         if given is None or not _REQUEST_ID.fullmatch(given):
             given = next(self._ids)
         if trace is not None and not _TRACE_ID.fullmatch(trace):
@@ -130,15 +124,29 @@ class Front:
                 self._refuse_skipped_middleware()
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
-        tracer, span = self.tracer, None
-        request_id, trace = self._identify(scope)
+        started = perf_counter()
+        # One pass over the headers finds what the front door and a hot endpoint read
+        # (the first of each, as `asgi.header` would).
+        given = trace = content_type = length = None
+        for key, value in scope["headers"]:
+            if key == CONTENT_TYPE:
+                content_type = value if content_type is None else content_type
+            elif key == CONTENT_LENGTH:
+                length = value if length is None else length
+            elif key == REQUEST_ID_HEADER:
+                given = value if given is None else given
+            elif key == TRACE_HEADER:
+                trace = value if trace is None else trace
+        request_id, trace = self._identify(given, trace)
         context = scope[CONTEXT] = RequestContext(request_id, started)
+        method, path = scope["method"], scope["path"]
         server = scope.get("server")
         admission = self.admission
+        tracer, span, route = self.tracer, None, None
         if server is not None and server[1] == self.admin_port:
             status = await self._delegate(self.admin, scope, receive, send, request_id)
-        elif not admission.admit(scope["path"]):
+            route = scope.get(ROUTE)
+        elif not admission.admit(path):
             error = Overloaded(f"{admission.limit} requests are in progress already; retry shortly")
             status, payload = error_response(error)
             headers = [(b"content-type", JSON), (b"content-length", b"%d" % len(payload)), RETRY_AFTER,
@@ -147,27 +155,29 @@ class Front:
             await send({"type": "http.response.body", "body": payload})
         else:
             # Probes (/health, /live) are not traced: a load balancer's every 10 s would drown the traces.
-            if tracer is not None and scope["path"] not in admission.exempt:
+            if tracer is not None and path not in admission.exempt:
                 span = context.span = tracer.start(scope, trace)
             admission.in_progress += 1
             try:
-                route = self._hot_route(scope) if scope["method"] == "POST" else None
+                if method == "POST":
+                    route = self.hot.get(path) or (self._hot_pattern(scope) if self.hot_patterns else None)
                 if route is not None:
                     scope[ROUTE] = route
-                    shared = ((REQUEST_ID_HEADER, request_id), self.release)
-                    status = await route.endpoint.answer(scope, receive, send, shared)
+                    status = await route.endpoint.answer(scope, receive, send,
+                                                         ((REQUEST_ID_HEADER, request_id), self.release),
+                                                         context, content_type, length)
                 else:
                     status = await self._delegate(self.app, scope, receive, send, request_id)
+                    route = scope.get(ROUTE)  # the one Starlette's router matched, if any
             finally:
                 admission.in_progress -= 1
-        elapsed = time.perf_counter() - started
-        route = scope.get(ROUTE)
+        elapsed = perf_counter() - started
         if span is not None:
-            tracer.end(span, scope["method"], route.path if route else None,  # type: ignore[union-attr]
+            tracer.end(span, method, route.path if route else None,  # type: ignore[union-attr]
                        status, request_id)
-        self.metrics.observe_request(route.path if route else UNMATCHED_ROUTE, scope["method"], status, elapsed)
+        self.metrics.observe_request(route.path if route else UNMATCHED_ROUTE, method, status, elapsed)
         if self.access_log is not None:
-            self.access_log.record(scope["method"], scope["path"], status, elapsed, request_id, trace)
+            self.access_log.record(method, path, status, elapsed, request_id, trace)
 
     async def _delegate(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send, request_id: bytes) -> int:
         """Run `app` with the shared headers added to its answer; return the status it sent."""

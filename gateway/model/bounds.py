@@ -22,7 +22,7 @@ class Box:
     def outside(self, rows: np.ndarray) -> int:
         """How many rows have any feature outside the box (a gap, NaN, is in no direction outside)."""
         if len(rows) == 1:  # plain Python is cheaper than five numpy calls for one row
-            for value, low, high in zip(rows[0].tolist(), self._low, self._high):
+            for value, low, high in zip(rows.tolist()[0], self._low, self._high):
                 if not low <= value <= high and value == value:
                     return 1
             return 0

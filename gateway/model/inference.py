@@ -124,9 +124,9 @@ class Model:
                                    f" its values are too extreme (the prediction overflows); {self.ranges}")
             return Prediction(_NO_LABELS, _NO_PROBABILITIES, values)
         labels, probabilities = outputs
-        # One row's probabilities are summed in plain Python (a third of numpy's cost);
+        # One row's probabilities are summed in plain Python (cheaper than numpy's set-up);
         # the float64 sum of finite float32 values is finite, of any inf or nan is not.
-        finite = math.isfinite(sum(probabilities[0].tolist())) if len(probabilities) == 1 else (
+        finite = math.isfinite(sum(probabilities.tolist()[0])) if len(probabilities) == 1 else (
             np.isfinite(probabilities).all())
         if not finite:
             bad = np.flatnonzero(~np.isfinite(probabilities).all(axis=1))

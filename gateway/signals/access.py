@@ -34,6 +34,8 @@ class AccessLog:
         self._json_lines = json_lines
         self._max_pending = max_pending
         self._pending: list[str] = []
+        # What every text line holds after its time: the level and the logger's name.
+        self._prefix = f"INFO {logger.name}"
 
     def record(
         self, method: str, path: str, status: int, seconds: float, request_id: bytes, trace: bytes | None = None
@@ -54,9 +56,12 @@ class AccessLog:
                 "duration_ms": round(seconds * 1000, 3), "request_id": request_id.decode(),
                 "trace_id": None if trace is None else trace.decode(),
             }).decode()
+        # One expression, printable() called only for text that needs escaping: this
+        # runs on every request.
         return (
-            f"{timestamp(when)} INFO {self._logger.name} {printable(method)} {printable(path)} {status}"
-            f" {seconds * 1000:.3f}ms trace={'-' if trace is None else trace.decode()} id={request_id.decode()}"
+            f"{timestamp(when)} {self._prefix} {method if method.isprintable() else printable(method)}"
+            f" {path if path.isprintable() else printable(path)} {status} {seconds * 1000:.3f}ms"
+            f" trace={'-' if trace is None else trace.decode()} id={request_id.decode()}"
         )
 
     def flush(self) -> None:

@@ -69,6 +69,8 @@ _SECOND: Final = "%Y-%m-%dT%H:%M:%S"
 # The last second formatted, and its text: lines arrive in bursts within a second.
 # One tuple, swapped whole, because the logging thread and the event loop both read it.
 _last_second: tuple[int, str] = (-1, "")
+# Each millisecond's ending, formatted once: ".000Z" to ".999Z".
+_MILLISECONDS: Final = tuple(f".{millisecond:03d}Z" for millisecond in range(1000))
 
 
 def timestamp(when: float) -> str:
@@ -76,11 +78,11 @@ def timestamp(when: float) -> str:
     millisecond (2026-12-03T17:26:55.123Z)."""
     global _last_second
     second, text = _last_second
-    if int(when) != second:
+    if not second <= when < second + 1:
         second = int(when)
         text = time.strftime(_SECOND, time.gmtime(second))
         _last_second = (second, text)
-    return f"{text}.{int(when % 1 * 1000):03d}Z"
+    return text + _MILLISECONDS[int((when - second) * 1000)]
 
 
 class TextFormatter(logging.Formatter):
