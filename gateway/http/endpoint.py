@@ -79,17 +79,17 @@ class HotEndpoint:
                 raise BodyTimeout(f"the request body did not arrive within {deadlines.seconds:g} s") from None
             finally:
                 deadlines.stop(task)
-            content_type, payload, extra = self.handle(scope, body, content_type, context)
+            reply_type, payload, extra = self.handle(scope, body, content_type, context)
             status = 200
         except Exception as error:
             if not isinstance(error, GatewayError) or isinstance(error, ModelFault):
                 log_fault(scope)
-            (status, payload), content_type, extra = error_response(error), JSON, ()
+            (status, payload), reply_type, extra = error_response(error), JSON, ()
             if isinstance(error, PayloadTooLarge) and error.unread_body:
                 linger, extra = True, (CLOSE,)
             elif isinstance(error, BodyTimeout):
                 extra = (CLOSE,)  # what is left of the body may still come: not a request
-        headers = [(b"content-type", content_type), (b"content-length", b"%d" % len(payload)), *extra, *shared]
+        headers = [(b"content-type", reply_type), (b"content-length", b"%d" % len(payload)), *extra, *shared]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         if not linger:
             await send({"type": "http.response.body", "body": payload})
