@@ -294,6 +294,7 @@ valgrind:
 bench-instructions: $(VENVS)/serve/.installed $(VENVS)/serve-tracing/.installed valgrind ## instructions per single-row request, in-process under callgrind (a figure noisy neighbours do not move); writes bench/instructions.txt
 	{ $(VENVS)/serve/bin/python -m bench.inprocess --instructions; \
 	  $(VENVS)/serve/bin/python -m bench.inprocess --instructions --routed; \
+	  $(VENVS)/serve/bin/python -m bench.inprocess --instructions --minimal; \
 	  $(VENVS)/serve-tracing/bin/python -m bench.inprocess --instructions --signals; } | tee bench/instructions.txt
 
 haproxy:

@@ -64,8 +64,11 @@ def predict_scope(port: int, body: bytes) -> dict[str, Any]:
 
 
 async def serve(app, requests: int, port: int, body: bytes) -> float:
-    """Seconds for `requests` predictions; each answer is checked."""
+    """Seconds for `requests` predictions; each answer is checked. Each request gets a
+    scope of its own (the app writes into it), copied from one built here: what
+    building it costs is uvicorn's, not the gateway's."""
     statuses = []
+    template = predict_scope(port, body)
 
     async def receive() -> dict[str, Any]:
         return {"type": "http.request", "body": body, "more_body": False}
@@ -76,15 +79,32 @@ async def serve(app, requests: int, port: int, body: bytes) -> float:
 
     started = time.perf_counter()
     for _ in range(requests):
-        await app(predict_scope(port, body), receive, send)
+        await app(template.copy(), receive, send)
     elapsed = time.perf_counter() - started
     if set(statuses) != {200}:
         raise SystemExit(f"the gateway answered {sorted(set(statuses))}, not only 200")
     return elapsed
 
 
+async def timed(app, args: argparse.Namespace, port: int, body: bytes) -> None:
+    """Warm `app` up, then print its best time per request."""
+    await serve(app, 200, port, body)
+    best = min([await serve(app, args.requests, port, body) for _ in range(args.repeats)])
+    print(f"{best / args.requests * 1e6:.1f} us per request (best of {args.repeats} x {args.requests},"
+          f" {describe(args)})")
+
+
 async def main_async(args: argparse.Namespace, stack: ExitStack) -> None:
     model_path, card_path = model_files(args)
+    body = body_of(args.rows, card_path)
+    if args.minimal:
+        # The same measurement of the minimal handler: what the stack costs a request
+        # before any of the gateway's features.
+        os.environ["BENCH_MODEL"] = str(model_path)
+        from bench.baselines.minimal_asgi import app as minimal
+
+        await timed(minimal, args, 8080, body)
+        return
     signals = {}
     if args.signals:
         # Tracing at 1% to a receiver in this process, and EMF every second: both the
@@ -111,24 +131,23 @@ async def main_async(args: argparse.Namespace, stack: ExitStack) -> None:
     message = await done.get()
     if message["type"] != "lifespan.startup.complete":
         raise SystemExit(f"start-up failed: {message}")
-    body = body_of(args.rows, card_path)
-    await serve(app, 200, settings.port, body)  # warm-up
-    best = min([await serve(app, args.requests, settings.port, body) for _ in range(args.repeats)])
-    print(f"{best / args.requests * 1e6:.1f} us per request (best of {args.repeats} x {args.requests},"
-          f" {describe(args)})")
+    await timed(app, args, settings.port, body)
     await startup.put({"type": "lifespan.shutdown"})
     await lifespan
 
 
 def variant(args: argparse.Namespace) -> list[str]:
     """The options that choose what is measured, as a command line gives them."""
-    return [*([] if args.access_log else ["--no-access-log"]), *(["--routed"] if args.routed else []),
+    return [*(["--minimal"] if args.minimal else []),
+            *([] if args.access_log else ["--no-access-log"]), *(["--routed"] if args.routed else []),
             *(["--signals"] if args.signals else []),
             *([] if args.rows == 1 else ["--rows", str(args.rows)]),
             *([] if args.model_dir is None else ["--model-dir", str(args.model_dir)])]
 
 
 def describe(args: argparse.Namespace) -> str:
+    if args.minimal:
+        return f"the minimal handler, {args.rows} row{'s' if args.rows > 1 else ''} per request"
     return (f"access log {'on' if args.access_log else 'off'}, {'routed' if args.routed else 'shortcut'},"
             f"{' tracing at 1% and EMF every second,' if args.signals else ''}"
             f" {args.rows} row{'s' if args.rows > 1 else ''} per request")
@@ -179,6 +198,8 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--instructions", action="store_true", help="instructions per request, under callgrind")
+    parser.add_argument("--minimal", action="store_true",
+                        help="the minimal handler (bench/baselines/minimal_asgi.py) instead of the gateway")
     parser.add_argument("--no-access-log", dest="access_log", action="store_false")
     parser.add_argument("--routed", action="store_true", help="/predict through Starlette's router, no shortcut")
     parser.add_argument("--signals", action="store_true",

@@ -104,6 +104,7 @@ def test_the_readmes_speed_figures_are_the_results_pages():
         "flask": next(line for line in lines if line.startswith("gateway vs original Flask")),
         "fastapi": next(line for line in lines if line.startswith("gateway vs FastAPI")),
         "p99": next(line for line in lines if line.startswith("p99 at 1 connection")),
+        "minimal": next(line for line in lines if "of the minimal handler" in line),
     }
     (speed,) = re.findall(r"^## Speed\n(.*?)\n## ", text("README.md"), flags=re.S | re.M)
     (versus_flask,) = re.findall(r"\*\*([\d.]+x)\*\* the original", speed)
@@ -112,6 +113,8 @@ def test_the_readmes_speed_figures_are_the_results_pages():
     assert f"**{versus_flask}**" in figures["flask"]
     assert f"**{versus_fastapi}**" in figures["fastapi"]
     assert figures["p99"].startswith(f"p99 at 1 connection: {p99} with the access log")
+    (versus_minimal,) = re.findall(r"(\d+%) of a minimal handler", " ".join(speed.split()))
+    assert f"**{versus_minimal}**" in figures["minimal"]
 
 
 def test_the_readme_names_the_run_its_figures_come_from():
@@ -119,5 +122,6 @@ def test_the_readme_names_the_run_its_figures_come_from():
     (speed,) = re.findall(r"^## Speed\n(.*?)\n## ", text("README.md"), flags=re.S | re.M)
     speed = " ".join(speed.split())
     assert re.findall(r"on a (\d+)-core", speed) == [str(results["machine"]["cpus"])]
+    assert f'({results["machine"]["cpu"]};' in speed
     assert re.findall(r"Python ([\d.]+)", speed) == [results["machine"]["python"]]
     assert re.findall(r"on (\d{4}-\d{2}-\d{2})", speed) == [results["when"][:10]]
