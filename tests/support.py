@@ -135,3 +135,13 @@ def running_gateway(
 
 # The shipped example specs (models/examples/<name>/<name>.toml), built once per run.
 EXAMPLES = ("breast_cancer", "diabetes", "churn", "loans", "loans_hgb", "loans_xgb")
+
+
+def module_file(dotted: str) -> Path | None:
+    """The file of a module of this repository named with dots (gateway.codecs.v2: its
+    .py, or a package's __init__.py), or None."""
+    relative = REPO_ROOT.joinpath(*dotted.split("."))
+    for candidate in (relative.with_suffix(".py"), relative / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None

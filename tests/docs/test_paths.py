@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import REPO_ROOT
+from tests.support import REPO_ROOT, module_file
 
 PAGES = sorted([REPO_ROOT / "README.md", REPO_ROOT / "bench" / "README.md", *(REPO_ROOT / "docs").glob("*.md")])
 # Not preceded by a path or a name: `infra/service/tests/x.hcl` and `docs/export.md` are no module of these.
@@ -40,14 +40,6 @@ def named_paths(page: Path) -> set[str]:
 def named_modules(page: Path) -> set[str]:
     # `export.md` is a page beside the one naming it.
     return {name for name in DOTTED.findall(page.read_text()) if not name.endswith(".md")}
-
-
-def module_file(dotted: str) -> Path | None:
-    relative = REPO_ROOT.joinpath(*dotted.split("."))
-    for candidate in (relative.with_suffix(".py"), relative / "__init__.py"):
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 @cache

@@ -10,7 +10,7 @@ from typing import Mapping
 
 import pytest
 
-from tests.support import REPO_ROOT
+from tests.support import REPO_ROOT, module_file
 
 PACKAGE = REPO_ROOT / "gateway"
 
@@ -37,14 +37,6 @@ def module_name(path: Path) -> str:
     """gateway/codecs/v2.py -> gateway.codecs.v2; gateway/codecs/__init__.py -> gateway.codecs."""
     parts = path.relative_to(REPO_ROOT).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def module_file(module: str) -> Path | None:
-    path = REPO_ROOT.joinpath(*module.split("."))
-    for candidate in (path.with_suffix(".py"), path / "__init__.py"):
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 def layer_of(module: str) -> str | None:
