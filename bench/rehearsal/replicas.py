@@ -54,7 +54,10 @@ class ContainerReplica:
         return int(self._engine("inspect", "--format", "{{.State.ExitCode}}", self.container).stdout.strip())
 
     def kill(self) -> None:
+        """SIGKILL, returning once the container has stopped: the engine's kill returns
+        when the signal is sent, which on a busy machine can be well before."""
         self._engine("kill", "--signal", "KILL", self.container)
+        self._engine("wait", self.container)
 
     def rss_kib(self) -> int:
         pid = int(self._engine("inspect", "--format", "{{.State.Pid}}", self.container).stdout.strip() or 0)

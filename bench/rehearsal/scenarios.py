@@ -53,7 +53,8 @@ def killed_replica(stage: Stage) -> dict[str, Any]:
     with Traffic(stage.balancer.port, CONNECTIONS) as traffic:
         steady(traffic, 300)
         killed_at = time.monotonic()
-        stage.replicas[victim].kill()
+        stage.replicas[victim].kill()  # returns once the replica has stopped
+        dead_at = time.monotonic()
         t = stage.timings
         wait_for(lambda: stage.balancer.status().get(victim, "").startswith("DOWN"),
                  30 + (t.unhealthy_threshold + 1) * t.health_check_interval)
@@ -64,8 +65,9 @@ def killed_replica(stage: Stage) -> dict[str, Any]:
     stage.balancer.set_state(victim, "maint")
     return {**summary(outcomes), "seconds_until_marked_down": round(detected, 2),
             "failed_after_kill": sum(o.failed for o in after_kill),
+            # A request sent once the victim had stopped cannot have been answered by it.
             "answered_by_victim_after_kill": sum(o.replica == victim and not o.failed for o in after_kill
-                                                 if o.at > killed_at + 0.5)}
+                                                 if o.at > dead_at)}
 
 
 def never_ready(stage: Stage) -> dict[str, Any]:
