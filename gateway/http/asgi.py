@@ -51,16 +51,10 @@ async def read_body(receive: Receive, declared: bytes | None, limit: int, settin
             raise InvalidInput("Content-Length is not a number") from None
         if length > limit:
             raise PayloadTooLarge(f"request body of {length} bytes exceeds {limit} bytes ({setting})")
-    # Nearly every body arrives in one message: then no list of chunks is built.
-    message = await receive()
-    if message["type"] == "http.request" and not message.get("more_body", False):
-        body = message.get("body", b"")
-        if len(body) > limit:
-            raise PayloadTooLarge(f"request body exceeds {limit} bytes ({setting})", False)
-        return body
     chunks: list[bytes] = []
     size = 0
     while True:
+        message = await receive()
         if message["type"] == "http.disconnect":
             raise InvalidInput("client disconnected before sending the whole body")
         chunk = message.get("body", b"")
@@ -68,10 +62,11 @@ async def read_body(receive: Receive, declared: bytes | None, limit: int, settin
         more = message.get("more_body", False)
         if size > limit:
             raise PayloadTooLarge(f"request body exceeds {limit} bytes ({setting})", more)
+        if not more and not chunks:
+            return chunk  # nearly every body: one message, and no list built for it
         chunks.append(chunk)
         if not more:
             return b"".join(chunks)
-        message = await receive()
 
 
 async def discard_body(scope: Scope, receive: Receive, max_bytes: int, max_seconds: float) -> int:
