@@ -13,8 +13,9 @@ class Goal:
     text: str
     figure: Callable[[dict], float]
     target: float
-    at_least: bool  # True: figure >= target; False: figure <= target
+    at_least: bool  # True: figure >= target; False: figure <= target (< target when `strict`)
     unit: str  # how the figure is shown: "x", "%", "s", "MB", "M rows/s"
+    strict: bool = False  # an upper limit the text writes "<": the target itself misses it
 
     def shown(self, value: float) -> str:
         if self.unit == "%":
@@ -24,15 +25,16 @@ class Goal:
         return f"{value:,.2f} {self.unit}" if self.unit != "MB" else f"{value:,.0f} MB"
 
     def verdict(self, value: float) -> str:
-        return verdict(value, self.target, self.at_least)
+        return verdict(value, self.target, self.at_least, self.strict)
 
 
-def verdict(value: float, target: float, at_least: bool) -> str:
-    """Met, or by how much it is missed (relative to the target)."""
-    if (value >= target) if at_least else (value <= target):
+def verdict(value: float, target: float, at_least: bool, strict: bool = False) -> str:
+    """Met, or by how much it is missed (relative to the target; a miss under 1% is
+    shown to a tenth of a percent, never as "0%")."""
+    if value >= target if at_least else (value < target if strict else value <= target):
         return "met"
     short = (target - value) / target if at_least else (value - target) / target
-    return f"missed by {short:.0%} of the target"
+    return f"missed by {short:.0%} of the target" if short >= 0.01 else f"missed by {short:.1%} of the target"
 
 
 # The share of the minimal handler's single-row requests/s the gateway aims at.
@@ -51,6 +53,14 @@ def _rows(results: dict, scenario: str) -> float:
     return results["servers"]["gateway"]["loads"][scenario]["32"]["rows_per_second"] / 1e6
 
 
+def _best_rows(results: dict, *scenarios: str) -> float:
+    """The best rows/s of those scenarios this run measured; KeyError if it measured none."""
+    measured = [results["servers"]["gateway"]["loads"].get(scenario) for scenario in scenarios]
+    if not any(measured):
+        raise KeyError(scenarios)
+    return max(_rows(results, scenario) for scenario, load in zip(scenarios, measured) if load)
+
+
 GOALS: tuple[Goal, ...] = (
     Goal(">= 10x the original at 32 connections",
          lambda r: _rps(r, "gateway") / _rps(r, "flask"), 10, True, "x"),
@@ -64,10 +74,11 @@ GOALS: tuple[Goal, ...] = (
          lambda r: _p99(r, "gateway") / _p99(r, "gateway-no-log"), 1.2, False, "x"),
     Goal("tracing at 1% and EMF on: single-row requests/s within 10% of everything off",
          lambda r: _rps(r, "gateway-signals") / _rps(r, "gateway"), 0.9, True, "x"),
-    Goal("cold start < 0.5 s", lambda r: r["servers"]["gateway"]["cold_start_s"], 0.5, False, "s"),
-    Goal("RSS after load < 100 MB", lambda r: r["servers"]["gateway"]["rss_mb_after_load"], 100, False, "MB"),
+    Goal("cold start < 0.5 s", lambda r: r["servers"]["gateway"]["cold_start_s"], 0.5, False, "s", strict=True),
+    Goal("RSS after load < 100 MB", lambda r: r["servers"]["gateway"]["rss_mb_after_load"], 100, False, "MB",
+         strict=True),
     Goal(">= 1 M rows/s for 1,000-row JSON batches",
-         lambda r: max(_rows(r, "predict-1000"), _rows(r, "v2-json-1000")), 1, True, "M rows/s"),
+         lambda r: _best_rows(r, "predict-1000", "v2-json-1000"), 1, True, "M rows/s"),
     Goal(">= 5 M rows/s for 1,000-row binary batches",
          lambda r: _rows(r, "v2-binary-1000"), 5, True, "M rows/s"),
 )

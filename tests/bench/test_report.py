@@ -83,6 +83,37 @@ def test_an_upper_limit_is_missed_by_how_far_it_is_exceeded():
     assert row.endswith("| 2.60x | missed by 117% of the target |")
 
 
+def test_a_strict_upper_limit_is_missed_at_the_target_itself():
+    at_limit = run(gateway=12_000, flask=1_000, starlette=6_000, bare_asgi=20_000, minimal=13_000, p99_ms=1.2,
+                   p99_ms_no_log=1.0, signals=11_400, cold_start_s=0.5, rss_mb=100, predict_rows=1.2,
+                   v2_json_rows=1.5, v2_binary_rows=6)
+    rows = {row.split(" | ")[0].lstrip("| "): row for row in goals(at_limit)}
+    assert rows["cold start < 0.5 s"].endswith("| 0.50 s | missed by 0.0% of the target |")
+    assert rows["RSS after load < 100 MB"].endswith("| 100 MB | missed by 0.0% of the target |")
+    # "within 1.2x" and ">=" include their target.
+    assert rows["p99 at 1 connection with the access log on within 1.2x of it off"].endswith("| 1.20x | met |")
+
+
+def test_a_miss_under_one_percent_is_not_shown_as_zero():
+    close = run(gateway=12_000, flask=1_000, starlette=6_000, bare_asgi=20_000, minimal=13_000, p99_ms=1.2,
+                p99_ms_no_log=1.0, signals=11_400, cold_start_s=0.502, rss_mb=80, predict_rows=1.2,
+                v2_json_rows=1.5, v2_binary_rows=4.98)
+    rows = {row.split(" | ")[0].lstrip("| "): row for row in goals(close)}
+    assert rows["cold start < 0.5 s"].endswith("| missed by 0.4% of the target |")
+    binary = rows[">= 5 M rows/s for 1,000-row binary batches"]
+    assert binary.endswith("| 4.98 M rows/s | missed by 0.4% of the target |")
+
+
+def test_the_json_batch_goal_is_judged_on_the_scenarios_the_run_measured():
+    only_v2 = json.loads(json.dumps(MISSED))
+    del only_v2["servers"]["gateway"]["loads"]["predict-1000"]
+    (row,) = [row for row in goals(only_v2) if "JSON batches" in row]
+    assert row.endswith("| 0.25 M rows/s | missed by 75% of the target |")
+    del only_v2["servers"]["gateway"]["loads"]["v2-json-1000"]
+    (row,) = [row for row in goals(only_v2) if "JSON batches" in row]
+    assert row.endswith("| not measured in this run | |")
+
+
 def test_the_published_verdicts_are_the_committed_runs():
     """bench/results.md shows, for every goal, the row its figures in bench/results.json
     (and bench/instructions.txt) give: measured, and judged as computed."""
