@@ -35,7 +35,7 @@ LOCK_FLAGS := --generate-hashes --universal --python-version 3.11 --no-header --
 
 .PHONY: help test check flake8 lint pytest model gates inspect serve lock graphviz sizes clean workflow-lint tf-fmt images \
 	image-check push smoke aws-env bootstrap ecr-apply ecr-url deploy deployed-image service-url destroy-service \
-	wrk bench bench-instructions valgrind soak running-image image-exists repository-url scan-gate haproxy rehearsal \
+	wrk bench bench-instructions bench-ablation valgrind soak running-image image-exists repository-url scan-gate haproxy rehearsal \
 	chromium netron screenshots FORCE
 
 help: ## list the targets
@@ -296,6 +296,9 @@ bench-instructions: $(VENVS)/serve/.installed $(VENVS)/serve-tracing/.installed 
 	  $(VENVS)/serve/bin/python -m bench.inprocess --instructions --routed; \
 	  $(VENVS)/serve/bin/python -m bench.inprocess --instructions --minimal; \
 	  $(VENVS)/serve-tracing/bin/python -m bench.inprocess --instructions --signals; } | tee bench/instructions.txt
+
+bench-ablation: $(VENVS)/serve/.installed valgrind ## what each feature costs a single-row request: each taken out in turn, instructions counted under callgrind (about 15 minutes); writes bench/ablation.txt
+	$(VENVS)/serve/bin/python -m bench.ablation
 
 haproxy:
 	$(call apt_ensure,haproxy,haproxy,the load balancer of the rehearsal)

@@ -22,7 +22,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from bench import card, workloads
+from bench import ablation, card, workloads
 from gateway.app import create_app
 from gateway.settings import Settings
 from gateway.signals import logs
@@ -116,6 +116,7 @@ async def main_async(args: argparse.Namespace, stack: ExitStack) -> None:
         receiver = stack.enter_context(otlp_receiver())
         os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.endpoint
         signals = {"trace_ratio": 0.01, "emf_seconds": 1.0}
+    ablation.apply(args.without)
     settings = Settings(model_path=model_path, card_path=card_path, access_log=args.access_log, **signals)
     logs.configure(settings)  # as the server does; run with stderr sent elsewhere
     app = create_app(settings, shortcut=False) if args.routed else create_app(settings)
@@ -141,6 +142,7 @@ def variant(args: argparse.Namespace) -> list[str]:
     return [*(["--minimal"] if args.minimal else []),
             *([] if args.access_log else ["--no-access-log"]), *(["--routed"] if args.routed else []),
             *(["--signals"] if args.signals else []),
+            *[option for name in args.without for option in ("--without", name)],
             *([] if args.rows == 1 else ["--rows", str(args.rows)]),
             *([] if args.model_dir is None else ["--model-dir", str(args.model_dir)])]
 
@@ -150,6 +152,7 @@ def describe(args: argparse.Namespace) -> str:
         return f"the minimal handler, {args.rows} row{'s' if args.rows > 1 else ''} per request"
     return (f"access log {'on' if args.access_log else 'off'}, {'routed' if args.routed else 'shortcut'},"
             f"{' tracing at 1% and EMF every second,' if args.signals else ''}"
+            f"{''.join(f' without {name},' for name in args.without)}"
             f" {args.rows} row{'s' if args.rows > 1 else ''} per request")
 
 
@@ -204,6 +207,8 @@ def main() -> int:
     parser.add_argument("--routed", action="store_true", help="/predict through Starlette's router, no shortcut")
     parser.add_argument("--signals", action="store_true",
                         help="tracing at 1%% and EMF every second (run it with the tracing extra's venv)")
+    parser.add_argument("--without", action="append", default=[], choices=ablation.NAMES,
+                        help="take a feature out (bench/ablation.py); repeat for more")
     parser.add_argument("--rows", type=int, default=1, help="rows per request (%(default)s; more: a seeded batch)")
     parser.add_argument("--model-dir", type=Path,
                         help="serve the model in this folder (make model SPEC=... MODEL_DIR=...), not Iris")
