@@ -6,8 +6,12 @@ passed to the ASGI app in-process, the way uvicorn passes them.
 
 Wall-clock figures swing with a shared machine's neighbours; instruction counts
 under valgrind's callgrind do not, so a change on the hot path is measured with
-them: the whole program runs twice under callgrind, with N and 3N requests, and
-the difference of the two totals is the cost of 2N requests (start-up cancels out).
+them. Only the measured requests are counted: the program calls getppid() just
+before and just after them (nothing else in it does), and callgrind dumps its
+counts each time (--dump-before=getppid), so start-up and shut-down fall in parts
+of their own. (Taking the difference of a run of N requests and one of 3N instead
+leaves start-up's own run-to-run swing in the figure: two such runs of the same
+code differed by 7,400 instructions a request.)
 """
 import argparse
 import asyncio
@@ -20,7 +24,7 @@ import tempfile
 import time
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from bench import ablation, card, workloads
 from gateway.app import create_app
@@ -87,9 +91,12 @@ async def serve(app, requests: int, port: int, body: bytes) -> float:
 
 
 async def timed(app, args: argparse.Namespace, port: int, body: bytes) -> None:
-    """Warm `app` up, then print its best time per request."""
+    """Warm `app` up, then print its best time per request. The measured requests lie
+    between two getppid() calls: callgrind_run's marks."""
     await serve(app, 200, port, body)
+    os.getppid()
     best = min([await serve(app, args.requests, port, body) for _ in range(args.repeats)])
+    os.getppid()
     print(f"{best / args.requests * 1e6:.1f} us per request (best of {args.repeats} x {args.requests},"
           f" {describe(args)})")
 
@@ -107,10 +114,12 @@ async def main_async(args: argparse.Namespace, stack: ExitStack) -> None:
         return
     signals = {}
     if args.signals:
-        # Tracing at 1% to a receiver in this process, and EMF every second: both the
-        # exporting and the receiving are counted, and under callgrind's slowdown the
-        # timed work (export every 5 s, EMF every second) falls on fewer requests than
-        # at full speed, so the figure is an upper bound of what the signals cost.
+        # Tracing at 1% to a receiver in this process, and EMF every second. Counted:
+        # the sampled requests' spans, and whatever the exporter's thread and the
+        # receiver do while the requests run. Not counted: the work timed on the event
+        # loop (the EMF document every second, the metrics flush), because requests
+        # passed in-process never yield to the loop; at full speed that work is spread
+        # over thousands of requests, and `make bench` measures it at the wire.
         from bench.otlp import otlp_receiver
 
         receiver = stack.enter_context(otlp_receiver())
@@ -166,34 +175,62 @@ LIBRARIES = (
 )
 
 
+# The C library call that marks where the measured requests begin and end (timed):
+# callgrind dumps its counts on entering it, so the second part is those requests.
+MARK: Final = "getppid"
+
+
 def callgrind_run(requests: int, options: list[str]) -> tuple[int, dict[str, int]]:
-    """Instructions of one whole run of this program under callgrind: the total, and
-    the part spent in each library of LIBRARIES (the rest under "other")."""
+    """Instructions of `requests` requests of this program run under callgrind (the
+    part between its two marks): the total, and the part spent in each library of
+    LIBRARIES (the rest under "other")."""
     with tempfile.TemporaryDirectory() as work:
         out = Path(work) / "callgrind.out"
         command = [
-            "valgrind", "--tool=callgrind", "--dump-instr=no", f"--callgrind-out-file={out}", sys.executable,
+            "valgrind", "--tool=callgrind", "--dump-instr=no", "--compress-strings=no", f"--dump-before={MARK}",
+            f"--callgrind-out-file={out}", sys.executable,
             "-m", "bench.inprocess", "--requests", str(requests), "--repeats", "1", *options,
         ]
         subprocess.run(command, cwd=REPO, check=True, capture_output=True, env={**os.environ, **FIXED})
-        totals = re.search(r"^(?:summary|totals): (\d+)", out.read_text(), flags=re.M)
-        assert totals is not None, f"no totals in {out}"
-        annotated = subprocess.run(["callgrind_annotate", "--inclusive=no", "--threshold=100", str(out)],
-                                   check=True, capture_output=True, text=True).stdout
+        # Start-up (part 1), the requests (part 2), and what follows them (the file
+        # itself): any other dump means something else called the mark.
+        dumps = sorted(path.name for path in Path(work).iterdir())
+        if dumps != ["callgrind.out", "callgrind.out.1", "callgrind.out.2"]:
+            raise SystemExit(f"expected callgrind to dump at the two marks ({MARK}) only, got {dumps}")
+        measured = out.with_name("callgrind.out.2").read_text()
+    totals = re.search(r"^(?:summary|totals): (\d+)", measured, flags=re.M)
+    assert totals is not None, "no totals in callgrind's second part"
     parts = dict.fromkeys([key for key, _ in LIBRARIES] + ["other"], 0)
-    for cost, library in re.findall(r"^\s*([\d,]+) \([^)]*\)\s+.*\[(.*)\]$", annotated, flags=re.M):
-        key = next((key for key, _ in LIBRARIES if key in library.rsplit("/", 1)[-1]), "other")
-        parts[key] += int(cost.replace(",", ""))
+    for library, cost in self_costs(measured).items():
+        parts[next((key for key, _ in LIBRARIES if key in library.rsplit("/", 1)[-1]), "other")] += cost
     return int(totals.group(1)), parts
 
 
+def self_costs(profile: str) -> dict[str, int]:
+    """Instructions spent in each object file (library) of a callgrind profile written
+    with --compress-strings=no and one event: each cost line counts for the `ob=` it
+    falls under, except the line after `calls=`, which is what a call cost (counted
+    where it was spent). callgrind_annotate is not used: in a dump taken mid-run, it
+    counts the calls still on the stack as their callers' own cost."""
+    costs: dict[str, int] = {}
+    library, after_call = "", False
+    for line in profile.splitlines():
+        if line.startswith("ob="):
+            library = line[3:]
+        elif line.startswith("calls="):
+            after_call = True
+        elif line and (line[0].isdigit() or line[0] in "+-*"):
+            if not after_call:
+                costs[library] = costs.get(library, 0) + int(line.split()[-1])
+            after_call = False
+    return costs
+
+
 def instructions_per_request(requests: int, options: list[str]) -> tuple[float, dict[str, float]]:
-    """Per request: all instructions, and each library's share of those callgrind_annotate
-    attributes (the difference of a run of N and one of 3N requests, over 2N)."""
-    (total_1, parts_1), (total_3, parts_3) = callgrind_run(requests, options), callgrind_run(3 * requests, options)
-    spent = {key: parts_3[key] - parts_1[key] for key in parts_1}
-    attributed = sum(spent.values())
-    return (total_3 - total_1) / (2 * requests), {key: cost / attributed for key, cost in spent.items()}
+    """Per request, over `requests` requests: all instructions, and each library's share."""
+    total, parts = callgrind_run(requests, options)
+    attributed = sum(parts.values())
+    return total / requests, {key: cost / attributed for key, cost in parts.items()}
 
 
 def main() -> int:
