@@ -297,7 +297,7 @@ bench-instructions: $(VENVS)/serve/.installed $(VENVS)/serve-tracing/.installed 
 	  $(VENVS)/serve/bin/python -m bench.inprocess --instructions --minimal; \
 	  $(VENVS)/serve-tracing/bin/python -m bench.inprocess --instructions --signals; } | tee bench/instructions.txt
 
-bench-ablation: $(VENVS)/serve/.installed valgrind ## what each feature costs a single-row request: each taken out in turn, instructions counted under callgrind (about 15 minutes); writes bench/ablation.txt
+bench-ablation: $(VENVS)/serve/.installed valgrind ## what each feature costs a single-row request: each taken out in turn, instructions counted under callgrind (about 5 minutes); writes bench/ablation.txt
 	$(VENVS)/serve/bin/python -m bench.ablation
 
 haproxy:

@@ -1,7 +1,7 @@
 """Where a single-row request's instructions go: each feature of the gateway taken
 out in turn, and the request counted again under callgrind.
 
-    make bench-ablation          writes bench/ablation.txt (about 15 minutes)
+    make bench-ablation          writes bench/ablation.txt (about 5 minutes)
 
 CPython 3.11 under callgrind shows the interpreter as one function, so a Python-level
 profile cannot say which feature costs what; removing one and counting the

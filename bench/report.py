@@ -207,10 +207,10 @@ def headline(results: dict) -> list[str]:
     return lines
 
 
-def what_is_left(results: dict, instructions: str | None) -> list[str]:
+def what_is_left(results: dict, instructions: str | None, ablation: str | None = None) -> list[str]:
     """Where a single-row request's time goes on the serving core: what the minimal
-    handler does, what the gateway's features add, and what the goal against the
-    minimal handler leaves for them."""
+    handler does, what the gateway's features add (each one's share: `ablation`,
+    bench/ablation.txt), and what the goal against the minimal handler leaves for them."""
     try:
         micros = {name: 1e6 / _rps(results, name) for name in ("gateway", "minimal", "bare-asgi")}
     except KeyError:
@@ -238,7 +238,11 @@ def what_is_left(results: dict, instructions: str | None) -> list[str]:
                   "alike: the front door (request id, admission, timing), reading the body under its deadline, the "
                   "JSON codec and its checks, the bounds check, the metrics tally and the access-log line. "
                   "onnxruntime, numpy and orjson are native code already; docs/design.md (\"The hot path\") says "
-                  "what each step costs and what is left to try."]
+                  "what each step costs and why what is left stays."]
+    if ablation:
+        table = [line for line in ablation.splitlines() if not line.startswith("reproduce:")]
+        lines += ["", "What each feature costs, taken out in turn and the request counted again under callgrind "
+                  "(`make bench-ablation`, bench/ablation.txt):", "", "```", *table, "```"]
     return lines
 
 
@@ -249,8 +253,16 @@ def machine_line(machine: dict) -> str:
     return f"{machine['cpus']} CPUs ({cpu}), {python}"
 
 
-def markdown(results: dict, instructions: str | None = None) -> str:
-    """`instructions`: bench/instructions.txt, for the section on what is left."""
+def profiles(folder: Path) -> dict[str, str]:
+    """The in-process counts written beside a run's results, for its section on what
+    is left: bench/instructions.txt as `instructions`, bench/ablation.txt as `ablation`."""
+    files = {"instructions": folder / "instructions.txt", "ablation": folder / "ablation.txt"}
+    return {name: path.read_text() for name, path in files.items() if path.exists()}
+
+
+def markdown(results: dict, instructions: str | None = None, ablation: str | None = None) -> str:
+    """`instructions` and `ablation`: bench/instructions.txt and bench/ablation.txt, for
+    the section on what is left."""
     lines = [
         "# Benchmark results",
         "",
@@ -274,7 +286,7 @@ def markdown(results: dict, instructions: str | None = None) -> str:
         "| --- | ---: | --- |",
         *goals(results, instructions),
         "",
-        *(["## What is left", "", *left, ""] if (left := what_is_left(results, instructions)) else []),
+        *(["## What is left", "", *left, ""] if (left := what_is_left(results, instructions, ablation)) else []),
         "## Every measurement",
         "",
         "| server | request | conns | requests/s | rows/s | p50 ms | p99 ms | non-2xx | socket errors |",
@@ -346,7 +358,5 @@ if __name__ == "__main__":
 
     source = Path(sys.argv[1])
     data = json.loads(source.read_text())
-    profiled = source.parent / "instructions.txt"
-    (source.parent / "results.md").write_text(
-        markdown(data, profiled.read_text() if profiled.exists() else None))
+    (source.parent / "results.md").write_text(markdown(data, **profiles(source.parent)))
     chart(data, source.parent / "results.png")

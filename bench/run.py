@@ -201,8 +201,7 @@ def main() -> int:
     }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    profiled = args.out / "instructions.txt"
-    text = report.markdown(results, profiled.read_text() if profiled.exists() else None)
+    text = report.markdown(results, **report.profiles(args.out))
     (args.out / "results.md").write_text(text)
     report.chart(results, args.out / "results.png")
     print(text)

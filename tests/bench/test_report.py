@@ -1,7 +1,7 @@
 """bench/report.py: each goal is read from a run's figures and judged met or missed by how much."""
 import json
 
-from bench.report import GOALS, goals, headline
+from bench.report import GOALS, goals, headline, markdown, profiles, what_is_left
 from tests.support import REPO_ROOT
 
 
@@ -159,3 +159,18 @@ def test_the_headline_compares_the_gateway_with_each_baseline_the_run_measured()
             " orjson (13,000 requests/s)") in lines
     assert "gateway reaches **60%** of the bare-ASGI upper bound (20,000 requests/s)" in lines
     assert not [line for line in lines if "gunicorn" in line or "FastAPI" in line or "routed" in line]
+
+
+def test_what_is_left_shows_the_ablation_table_when_there_is_one():
+    ablation = "134,162 instructions per single-row request\n\n 12,192  access-log: the access line\nreproduce: make"
+    lines = what_is_left(MET, None, ablation)
+    fence = lines.index("```")
+    assert lines[fence:] == ["```", "134,162 instructions per single-row request", "",
+                             " 12,192  access-log: the access line", "```"]
+    assert "```" not in what_is_left(MET, None)
+
+
+def test_the_committed_results_page_is_the_one_its_files_give():
+    folder = REPO_ROOT / "bench"
+    results = json.loads((folder / "results.json").read_text())
+    assert (folder / "results.md").read_text() == markdown(results, **profiles(folder))
