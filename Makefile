@@ -35,7 +35,7 @@ LOCK_FLAGS := --generate-hashes --universal --python-version 3.11 --no-header --
 
 .PHONY: help test check flake8 lint pytest model gates inspect serve lock graphviz sizes clean workflow-lint tf-fmt images \
 	image-check push smoke aws-env bootstrap ecr-apply ecr-url deploy deployed-image service-url destroy-service \
-	wrk bench bench-instructions bench-ablation valgrind soak running-image image-exists repository-url scan-gate haproxy rehearsal \
+	wrk bench bench-tail bench-instructions bench-ablation valgrind soak running-image image-exists repository-url scan-gate haproxy rehearsal \
 	chromium netron screenshots FORCE
 
 help: ## list the targets
@@ -287,6 +287,9 @@ BENCH_VENVS := $(VENVS)/serve/.installed $(VENVS)/train/.installed $(VENVS)/base
 
 bench: $(BENCH_VENVS) wrk ## gateway vs the original, FastAPI, plain Starlette and a bare ASGI bound; writes bench/results.{md,json,png}
 	$(VENVS)/dev/bin/python -m bench.run
+
+bench-tail: $(VENVS)/dev/.installed $(VENVS)/serve/.installed wrk ## p99 at one connection, gateway with and without its access log and the minimal handler, 4 rounds of 30 s (about 8 minutes); writes bench/tail.{md,json}
+	$(VENVS)/dev/bin/python -m bench.tail
 
 valgrind:
 	$(call apt_ensure,valgrind,valgrind,instruction counts of the hot path)

@@ -1,7 +1,7 @@
 """bench/report.py: each goal is read from a run's figures and judged met or missed by how much."""
 import json
 
-from bench.report import GOALS, goals, headline, markdown, profiles, what_is_left
+from bench.report import GOALS, P99_GOAL, goals, headline, markdown, profiles, what_is_left
 from tests.support import REPO_ROOT
 
 
@@ -114,12 +114,29 @@ def test_the_json_batch_goal_is_judged_on_the_scenarios_the_run_measured():
     assert row.endswith("| not measured in this run | |")
 
 
+def tail_json(on, off):
+    """bench/tail.json with four rounds: p99s whose medians are `on` and `off`."""
+    def rounds(median):
+        return [median - 0.05, median - 0.01, median + 0.01, median + 0.2]
+
+    return json.dumps({"seconds": 30, "rounds": 4, "servers": {
+        "gateway": {"p99_ms": rounds(on)}, "gateway-no-log": {"p99_ms": rounds(off)}}})
+
+
+def test_the_tail_goal_is_judged_on_the_long_runs_medians_when_there_are_some():
+    """MISSED's 5 s figures miss it (1.80x); the long runs' medians decide instead."""
+    (met,) = [row for row in goals(MISSED, tail=tail_json(0.44, 0.40)) if P99_GOAL in row]
+    assert met.endswith("| 1.10x (0.440 against 0.400 ms, median of 4 rounds of 30 s, `make bench-tail`) | met |")
+    (missed,) = [row for row in goals(MET, tail=tail_json(0.60, 0.40)) if P99_GOAL in row]
+    assert missed.endswith("| missed by 25% of the target |")
+
+
 def test_the_published_verdicts_are_the_committed_runs():
     """bench/results.md shows, for every goal, the row its figures in bench/results.json
-    (and bench/instructions.txt) give: measured, and judged as computed."""
+    (and bench/instructions.txt and bench/tail.json) give: measured, and judged as computed."""
     results = json.loads((REPO_ROOT / "bench" / "results.json").read_text())
-    instructions = (REPO_ROOT / "bench" / "instructions.txt").read_text()
-    rows = goals(results, instructions)
+    written = profiles(REPO_ROOT / "bench")
+    rows = goals(results, written["instructions"], written["tail"])
     assert len(rows) == len(GOALS) + 2  # and the two instruction counts' goals
     assert not [row for row in rows if "not measured" in row]
     published = (REPO_ROOT / "bench" / "results.md").read_text().splitlines()
