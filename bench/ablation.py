@@ -140,7 +140,7 @@ def main() -> int:
     from bench.inprocess import instructions_per_request
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--requests", type=int, default=2_000, help="requests per callgrind run (and 3x that)")
+    parser.add_argument("--requests", type=int, default=2_000, help="requests counted per run (%(default)s)")
     parser.add_argument("--out", type=Path, default=REPORT)
     args = parser.parse_args()
 
